@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class CallbackFormConfig(AppConfig):
+    name = "callback_form"

@@ -1,0 +1,62 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+
+from tenants.models import BlockedNumber, Business, Membership, TwilioNumber, User
+
+
+class TwilioNumberInline(admin.TabularInline):
+    model = TwilioNumber
+    extra = 0
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["user"]
+
+
+@admin.register(Business)
+class BusinessAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug", "time_zone", "screening_enabled", "created_at"]
+    search_fields = ["name", "slug", "numbers__phone_number", "numbers__forward_to"]
+    readonly_fields = ["public_id", "created_at"]
+    inlines = [TwilioNumberInline, MembershipInline]
+
+
+@admin.register(TwilioNumber)
+class TwilioNumberAdmin(admin.ModelAdmin):
+    list_display = ["phone_number", "business", "mode", "forward_to"]
+    list_filter = ["mode"]
+    search_fields = ["phone_number", "forward_to", "business__name"]
+    raw_id_fields = ["business"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "business", "role", "mobile_number"]
+    list_filter = ["role"]
+    search_fields = ["user__email", "business__name", "mobile_number"]
+    raw_id_fields = ["user", "business"]
+
+
+@admin.register(BlockedNumber)
+class BlockedNumberAdmin(admin.ModelAdmin):
+    list_display = ["phone_number", "business", "note", "created_at"]
+    search_fields = ["phone_number", "business__name", "note"]
+    raw_id_fields = ["business"]
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    ordering = ["email"]
+    list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
+    search_fields = ["email", "full_name"]
+    fieldsets = (
+        (None, {"fields": ("email", "password")}),
+        ("Profile", {"fields": ("full_name",)}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups")}),
+        ("Dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+    filter_horizontal = ["groups"]
+    inlines = [MembershipInline]

@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
+
+DEFAULT_QUALIFYING_QUESTION = "What can we help with today?"
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def create_user(self, email: str, password: str | None = None, **extra: object) -> User:
+        if not email:
+            raise ValueError("An email address is required.")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: object) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self.create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in: an owner or staff member of one or more businesses, or an admin."""
+
+    email = models.EmailField(unique=True)
+    full_name = models.CharField(max_length=150, blank=True)
+    is_staff = models.BooleanField(default=False, help_text="May sign in to the Lasso admin.")
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        constraints = [models.UniqueConstraint(Lower("email"), name="user_email_ci_unique")]
+
+    def __str__(self) -> str:
+        return self.email
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not a known time zone (e.g. America/Chicago).")
+
+
+class Business(models.Model):
+    name = models.CharField(max_length=80)
+    slug = models.SlugField(max_length=80, unique=True)
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    time_zone = models.CharField(
+        max_length=64, default="America/New_York", validators=[validate_time_zone]
+    )
+    qualifying_question = models.CharField(max_length=120, default=DEFAULT_QUALIFYING_QUESTION)
+    ring_timeout_seconds = models.PositiveSmallIntegerField(
+        default=20, validators=[MinValueValidator(5), MaxValueValidator(60)]
+    )
+    screening_enabled = models.BooleanField(
+        default=True,
+        help_text="Whisper the call to the answering phone and require a keypress, so a "
+        "voicemail can never count as answered.",
+    )
+    textback_cooldown_hours = models.PositiveSmallIntegerField(
+        default=24, validators=[MinValueValidator(1), MaxValueValidator(168)]
+    )
+    reply_window_days = models.PositiveSmallIntegerField(
+        default=30, validators=[MinValueValidator(1), MaxValueValidator(90)]
+    )
+    same_country_only = models.BooleanField(
+        default=True, help_text="Text back only callers from the business number's country."
+    )
+    support_contact = models.CharField(
+        max_length=120, blank=True, help_text="Phone or email given in HELP replies."
+    )
+    business_hours = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text='Per weekday opening hours, e.g. {"mon": ["08:00", "17:00"]}.',
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "businesses"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class TwilioNumber(models.Model):
+    class Mode(models.TextChoices):
+        FORWARD = "forward", "Forward: Lasso rings the business"
+        MISSED_ONLY = "missed-only", "Missed only: the carrier forwards unanswered calls"
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="numbers")
+    phone_number = PhoneNumberField(unique=True)
+    forward_to = PhoneNumberField(blank=True)
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.FORWARD)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["phone_number"]
+
+    def __str__(self) -> str:
+        return str(self.phone_number)
+
+    def clean(self) -> None:
+        if self.mode == self.Mode.FORWARD and not self.forward_to:
+            raise ValidationError({"forward_to": "A forwarding number needs a number to ring."})
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        STAFF = "staff", "Staff"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.STAFF)
+    mobile_number = PhoneNumberField(
+        blank=True, help_text="This member's own cell: never texted back as a caller."
+    )
+    sms_alerts = models.BooleanField(
+        default=False, help_text="Also text this member's own cell when a customer replies."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "business"], name="membership_unique")
+        ]
+        ordering = ["business", "role", "user"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.role}) at {self.business}"
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == self.Role.OWNER
+
+
+class BlockedNumber(models.Model):
+    """A caller the business never wants texted (e.g. a known spammer or a supplier)."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="blocked")
+    phone_number = PhoneNumberField()
+    note = models.CharField(max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["business", "phone_number"], name="blocked_unique")
+        ]
+
+    def __str__(self) -> str:
+        return str(self.phone_number)

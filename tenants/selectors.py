@@ -1,0 +1,44 @@
+"""Reads on businesses and memberships. Tenant lookups for views live here."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+
+from tenants.models import Business, Membership, TwilioNumber, User
+
+
+def number_for_called(*, to: str) -> TwilioNumber | None:
+    """The Lasso number a call or text was sent to, with its business; None when unknown."""
+    return (
+        TwilioNumber.objects.select_related("business").filter(phone_number=to).first()
+        if to
+        else None
+    )
+
+
+def memberships_for_user(*, user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("business").order_by(
+        "business__name"
+    )
+
+
+def membership_for(*, user: User, business_slug: str, owner_only: bool = False) -> Membership:
+    """The user's membership in a business: outsiders get 404, staff on owner pages 403."""
+    if not user.is_authenticated:
+        raise Http404
+    membership = (
+        Membership.objects.select_related("business")
+        .filter(user=user, business__slug=business_slug)
+        .first()
+    )
+    if membership is None:
+        raise Http404("No such business.")
+    if owner_only and not membership.is_owner:
+        raise PermissionDenied("Only an owner of this business can do that.")
+    return membership
+
+
+def members_of(*, business: Business) -> QuerySet[Membership]:
+    return Membership.objects.filter(business=business).select_related("user")

@@ -1,0 +1,159 @@
+"""Fixtures every test may use: three users (owner, staff, outsider), a business with a
+Twilio number, signed Twilio webhooks, and a guard that fails any test reaching the network.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlencode
+
+import pytest
+from django.conf import settings
+from django.test import Client
+from twilio.request_validator import RequestValidator
+
+from tenants.models import Business, Membership, TwilioNumber, User
+from tests.factories import BusinessFactory, MembershipFactory, TwilioNumberFactory, UserFactory
+
+PASSWORD = "correct-horse-battery"
+
+
+# --- no network beyond this machine --------------------------------------------------------
+_real_connect = socket.socket.connect
+
+
+def _local_only_connect(self: socket.socket, address: object) -> object:
+    host = address[0] if isinstance(address, tuple) else None
+    if isinstance(host, str):
+        try:
+            ip = ipaddress.ip_address(host)
+        except ValueError:
+            ip = None
+        if host not in {"localhost"} and (ip is None or not ip.is_loopback):
+            raise RuntimeError(f"Tests must not reach the network: connect to {address!r}")
+    return _real_connect(self, address)
+
+
+socket.socket.connect = _local_only_connect  # type: ignore[method-assign]
+
+
+def xdist_index() -> int:
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    return int(worker.removeprefix("gw") or 0)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_services(settings, request):
+    """Each xdist worker gets its own Redis database for the cache; tasks run eagerly
+    unless a test starts a real worker."""
+    from lasso.celery import app
+
+    if settings.REDIS_URL:
+        base = settings.REDIS_URL.rsplit("/", 1)[0]
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django_redis.cache.RedisCache",
+                "LOCATION": f"{base}/{1 + xdist_index()}",
+                "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
+            }
+        }
+        from django.core.cache import cache
+
+        cache.clear()
+    # Tests never run collectstatic: serve static files from the finders.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    eager = "real_worker" not in request.keywords
+    previous = app.conf.task_always_eager
+    app.conf.task_always_eager = eager
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = previous
+
+
+# --- people and businesses -----------------------------------------------------------------
+@dataclass
+class Tenant:
+    business: Business
+    number: TwilioNumber
+    owner: User
+    staff: User
+
+
+def make_tenant(**business_fields: object) -> Tenant:
+    business = BusinessFactory(**business_fields)
+    number = TwilioNumberFactory(business=business)
+    owner = UserFactory()
+    staff = UserFactory()
+    MembershipFactory(user=owner, business=business, role=Membership.Role.OWNER)
+    MembershipFactory(user=staff, business=business, role=Membership.Role.STAFF)
+    return Tenant(business=business, number=number, owner=owner, staff=staff)
+
+
+@pytest.fixture
+def tenant(db) -> Tenant:
+    return make_tenant(name="Acme Plumbing")
+
+
+@pytest.fixture
+def other_tenant(db) -> Tenant:
+    return make_tenant(name="Rival Heating")
+
+
+@pytest.fixture
+def outsider(other_tenant: Tenant) -> User:
+    """A user of another business: every page and endpoint of `tenant` is a 404 to them."""
+    return other_tenant.owner
+
+
+def client_for(user: User) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def owner_client(tenant: Tenant) -> Client:
+    return client_for(tenant.owner)
+
+
+@pytest.fixture
+def staff_client(tenant: Tenant) -> Client:
+    return client_for(tenant.staff)
+
+
+@pytest.fixture
+def outsider_client(outsider: User) -> Client:
+    return client_for(outsider)
+
+
+# --- Twilio webhooks, signed as Twilio signs them ----------------------------------------------
+def twilio_signature(path: str, params: dict[str, str]) -> str:
+    validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
+    return validator.compute_signature(settings.PUBLIC_BASE_URL + path, params)
+
+
+class TwilioClient:
+    """Posts form-encoded webhooks with a valid X-Twilio-Signature."""
+
+    def __init__(self, client: Client | None = None) -> None:
+        self.client = client or Client()
+
+    def post(self, path: str, params: dict[str, str], *, signature: str | None = None):
+        sig = twilio_signature(path, params) if signature is None else signature
+        return self.client.post(
+            path,
+            data=urlencode(params),
+            content_type="application/x-www-form-urlencoded",
+            HTTP_X_TWILIO_SIGNATURE=sig,
+        )
+
+
+@pytest.fixture
+def twilio() -> TwilioClient:
+    return TwilioClient()
