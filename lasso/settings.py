@@ -216,8 +216,16 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
+    "sweep-callback-requests": {
+        "task": "callback_form.tasks.sweep_unprocessed_callback_requests",
+        "schedule": 60.0,
+    },
     "sweep-due-messages": {
         "task": "messaging.tasks.sweep_due_messages",
+        "schedule": 60.0,
+    },
+    "sweep-calls": {
+        "task": "calls.tasks.sweep_calls",
         "schedule": 60.0,
     },
     "sweep-handoffs": {

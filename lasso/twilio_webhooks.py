@@ -54,7 +54,9 @@ def twilio_webhook(view: View) -> View:
             return HttpResponse("Request body too large.", status=413, content_type="text/plain")
         signature = request.headers.get("X-Twilio-Signature", "")
         if not signature or not settings.TWILIO_AUTH_TOKEN:
-            logger.warning("twilio webhook %s rejected: no signature or no auth token", request.path)
+            logger.warning(
+                "twilio webhook %s rejected: no signature or no auth token", request.path
+            )
             return HttpResponseForbidden("Invalid Twilio signature.")
         validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
         # Every POSTed value, repeated keys included, is part of what Twilio signed.

@@ -32,4 +32,8 @@ urlpatterns = [
         name="password_reset_complete",
     ),
     path("app/", include("tenants.urls")),
+    path("", include("callback_form.urls")),
+    path("", include("callback_form.public_urls")),
+    path("webhooks/twilio/voice/", include("calls.urls")),
+    path("webhooks/twilio/sms/", include("messaging.webhook_urls")),
 ]

@@ -66,6 +66,10 @@ class Business(models.Model):
         max_length=64, default="America/New_York", validators=[validate_time_zone]
     )
     qualifying_question = models.CharField(max_length=120, default=DEFAULT_QUALIFYING_QUESTION)
+    textback_plain_hyphen = models.BooleanField(
+        default=False,
+        help_text="Use a plain hyphen instead of the dash so the text-back stays GSM-7.",
+    )
     ring_timeout_seconds = models.PositiveSmallIntegerField(
         default=20, validators=[MinValueValidator(5), MaxValueValidator(60)]
     )
@@ -73,6 +77,9 @@ class Business(models.Model):
         default=True,
         help_text="Whisper the call to the answering phone and require a keypress, so a "
         "voicemail can never count as answered.",
+    )
+    voicemail_enabled = models.BooleanField(
+        default=True, help_text="Offer missed callers the chance to leave a voicemail."
     )
     textback_cooldown_hours = models.PositiveSmallIntegerField(
         default=24, validators=[MinValueValidator(1), MaxValueValidator(168)]

@@ -19,8 +19,8 @@ def number_for_called(*, to: str) -> TwilioNumber | None:
 
 
 def memberships_for_user(*, user: User) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).select_related("business").order_by(
-        "business__name"
+    return (
+        Membership.objects.filter(user=user).select_related("business").order_by("business__name")
     )
 
 

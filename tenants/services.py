@@ -93,4 +93,6 @@ def create_business(
     except IntegrityError as exc:
         # A concurrent create took the slug or the number between our check and our insert.
         raise BusinessSetupError(f"The slug or number was taken at the same moment: {exc}") from exc
-    return NewBusiness(business=business, number=number_row, owner=owner, owner_created=owner_created)
+    return NewBusiness(
+        business=business, number=number_row, owner=owner, owner_created=owner_created
+    )

@@ -17,8 +17,14 @@ def run(*args: str) -> str:
 
 
 BASE = [
-    "--name", "Acme Plumbing", "--number", "+15005550006", "--forward-to", "+15551230000",
-    "--owner-email", "Owner@Example.com",
+    "--name",
+    "Acme Plumbing",
+    "--number",
+    "+15005550006",
+    "--forward-to",
+    "+15551230000",
+    "--owner-email",
+    "Owner@Example.com",
 ]
 
 
@@ -46,8 +52,16 @@ def test_it_creates_a_missed_only_number():
 
 def test_an_existing_user_can_own_a_second_business():
     run(*BASE)
-    run("--name", "Acme Heating", "--number", "+15005550007", "--forward-to", "+15551230001",
-        "--owner-email", "owner@example.com")
+    run(
+        "--name",
+        "Acme Heating",
+        "--number",
+        "+15005550007",
+        "--forward-to",
+        "+15551230001",
+        "--owner-email",
+        "owner@example.com",
+    )
     owner = User.objects.get(email="owner@example.com")
     assert owner.memberships.count() == 2
 
@@ -80,8 +94,16 @@ def test_it_fails_clearly_on_bad_input_and_writes_nothing(args, message):
 def test_it_refuses_a_number_already_taken_and_writes_nothing_new():
     run(*BASE)
     with pytest.raises(CommandError, match="already belongs to a business"):
-        run("--name", "Other Co", "--number", "+15005550006", "--forward-to", "+15551230009",
-            "--owner-email", "other@example.com")
+        run(
+            "--name",
+            "Other Co",
+            "--number",
+            "+15005550006",
+            "--forward-to",
+            "+15551230009",
+            "--owner-email",
+            "other@example.com",
+        )
     assert Business.objects.count() == 1
     assert not User.objects.filter(email="other@example.com").exists()
 
@@ -89,8 +111,16 @@ def test_it_refuses_a_number_already_taken_and_writes_nothing_new():
 def test_it_refuses_a_duplicate_slug_and_writes_nothing_new():
     run(*BASE)
     with pytest.raises(CommandError, match="slug 'acme-plumbing' already exists"):
-        run("--name", "ACME plumbing!", "--number", "+15005550007", "--forward-to",
-            "+15551230009", "--owner-email", "other@example.com")
+        run(
+            "--name",
+            "ACME plumbing!",
+            "--number",
+            "+15005550007",
+            "--forward-to",
+            "+15551230009",
+            "--owner-email",
+            "other@example.com",
+        )
     assert TwilioNumber.objects.count() == 1
     assert not User.objects.filter(email="other@example.com").exists()
 
@@ -101,10 +131,22 @@ def test_the_command_exits_non_zero_from_the_shell(tmp_path):
     import sys
 
     result = subprocess.run(
-        [sys.executable, "manage.py", "create_business", "--name", "X", "--number", "123",
-         "--forward-to", "+15551230000", "--owner-email", "a@b.co"],
-        capture_output=True, text=True, env=dict(os.environ, DEBUG="true",
-                                                 DATABASE_URL=f"sqlite:///{tmp_path}/x.db"),
+        [
+            sys.executable,
+            "manage.py",
+            "create_business",
+            "--name",
+            "X",
+            "--number",
+            "123",
+            "--forward-to",
+            "+15551230000",
+            "--owner-email",
+            "a@b.co",
+        ],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, DEBUG="true", DATABASE_URL=f"sqlite:///{tmp_path}/x.db"),
         timeout=60,
     )
     assert result.returncode != 0

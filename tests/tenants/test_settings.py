@@ -12,8 +12,16 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 NAMES = [
-    "SECRET_KEY", "DEBUG", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "PUBLIC_BASE_URL",
-    "TWILIO_ACCOUNT_SID", "TWILIO_AUTH_TOKEN", "TWILIO_API_BASE_URL", "LASSO_SMS_BACKEND",
+    "SECRET_KEY",
+    "DEBUG",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "PUBLIC_BASE_URL",
+    "TWILIO_ACCOUNT_SID",
+    "TWILIO_AUTH_TOKEN",
+    "TWILIO_API_BASE_URL",
+    "LASSO_SMS_BACKEND",
 ]
 PROBE = """
 import json, django
@@ -34,7 +42,11 @@ def load(**env: str) -> subprocess.CompletedProcess[str]:
     clean["DJANGO_SETTINGS_MODULE"] = "lasso.settings"
     clean.update(env)
     return subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, env=clean, capture_output=True, text=True,
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
         timeout=60,
     )
 

@@ -30,8 +30,12 @@ def healthz_in_subprocess(**env: str) -> tuple[int, dict]:
         "print(r.status_code); print(r.content.decode())"
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe], cwd=ROOT, env=dict(os.environ, **env),
-        capture_output=True, text=True, timeout=60,
+        [sys.executable, "-c", probe],
+        cwd=ROOT,
+        env=dict(os.environ, **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     lines = result.stdout.strip().splitlines()
     return int(lines[-2]), json.loads(lines[-1])
@@ -82,11 +86,12 @@ def test_password_reset_emails_a_working_link(client, tenant):
     client.post(reverse("password_reset"), {"email": tenant.owner.email})
     assert len(mail.outbox) == 1
     link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/reset/" in line)
-    path = link[link.index("/accounts/reset/"):].strip()
+    path = link[link.index("/accounts/reset/") :].strip()
     response = client.get(path, follow=True)
     form_url = response.redirect_chain[-1][0]
-    response = client.post(form_url, {"new_password1": "a-brand-new-pass-42",
-                                      "new_password2": "a-brand-new-pass-42"})
+    response = client.post(
+        form_url, {"new_password1": "a-brand-new-pass-42", "new_password2": "a-brand-new-pass-42"}
+    )
     assert response.status_code == 302
     tenant.owner.refresh_from_db()
     assert tenant.owner.check_password("a-brand-new-pass-42")
@@ -105,7 +110,9 @@ def test_a_user_in_two_businesses_can_switch_between_them(tenant, other_tenant):
 
 
 def test_switching_to_a_business_you_are_not_in_is_a_404(owner_client, other_tenant):
-    response = owner_client.post(reverse("dashboard:switch"), {"business": other_tenant.business.slug})
+    response = owner_client.post(
+        reverse("dashboard:switch"), {"business": other_tenant.business.slug}
+    )
     assert response.status_code == 404
 
 

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from django.db import models
+
+from tenants.models import Business, TwilioNumber
+
+
+class Call(models.Model):
+    """One inbound call to a Lasso number, keyed by Twilio's CallSid.
+
+    The outcome is decided once: it only ever moves from "pending" to a final value, by a
+    conditional update (see calls.services), whatever order Twilio's callbacks arrive in.
+    """
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", "Ringing"
+        ANSWERED = "answered", "Answered"
+        MISSED = "missed", "Missed"
+        SKIPPED = "skipped", "Missed, not texted"
+
+    class SkipReason(models.TextChoices):
+        NONE = "", "—"
+        ANONYMOUS = "anonymous", "Caller ID withheld"
+        INVALID_NUMBER = "invalid_number", "Caller ID is not a valid number"
+        SHORT_CODE = "short_code", "Caller is a short code"
+        OWN_NUMBER = "own_number", "Caller is the business's own number"
+        MEMBER = "member", "Caller is a team member"
+        BLOCKED = "blocked", "Caller is on the block list"
+        OTHER_COUNTRY = "other_country", "Caller is outside the business's country"
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="calls")
+    twilio_number = models.ForeignKey(
+        TwilioNumber, on_delete=models.SET_NULL, null=True, related_name="calls"
+    )
+    call_sid = models.CharField(max_length=64, unique=True)
+    from_raw = models.CharField(max_length=64, help_text="Caller ID exactly as Twilio sent it.")
+    from_number = models.CharField(
+        max_length=20, blank=True, db_index=True, help_text="Caller in E.164 when valid."
+    )
+    to_number = models.CharField(max_length=20)
+    mode = models.CharField(max_length=16, choices=TwilioNumber.Mode.choices)
+    screening = models.BooleanField(default=False)
+    started_at = models.DateTimeField(db_index=True)
+
+    call_status = models.CharField(max_length=16, blank=True)
+    dial_status = models.CharField(max_length=16, blank=True)
+    dial_duration = models.PositiveIntegerField(null=True, blank=True)
+    accepted_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the answering phone pressed a key on the screen."
+    )
+    voicemail_url = models.URLField(max_length=500, blank=True)
+    voicemail_seconds = models.PositiveIntegerField(null=True, blank=True)
+
+    outcome = models.CharField(
+        max_length=10, choices=Outcome.choices, default=Outcome.PENDING, db_index=True
+    )
+    outcome_reason = models.CharField(max_length=40, blank=True)
+    skip_reason = models.CharField(max_length=20, choices=SkipReason.choices, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    is_repeat = models.BooleanField(
+        default=False, help_text="Missed again within the text-back cooldown."
+    )
+    handed_off_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [models.Index(fields=["business", "from_number", "-started_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.call_sid} {self.from_raw} → {self.to_number} ({self.outcome})"

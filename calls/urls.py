@@ -1,0 +1,10 @@
+from django.urls import path
+
+from calls import webhooks
+
+urlpatterns = [
+    path("incoming/", webhooks.incoming, name="voice-incoming"),
+    path("screen/", webhooks.screen, name="voice-screen"),
+    path("dial-complete/", webhooks.dial_complete, name="voice-dial-complete"),
+    path("status/", webhooks.status, name="voice-status"),
+]

@@ -1,0 +1,124 @@
+"""Reads on the consent ledger, and the one answer to "may we text this number now?"."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from enum import StrEnum
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from consent.models import ConsentEvent
+from tenants.models import Business
+
+Kind = ConsentEvent.Kind
+
+OPT_OUT_KINDS = {Kind.OPT_OUT, Kind.CARRIER_OPT_OUT}
+STATE_KINDS = OPT_OUT_KINDS | {Kind.OPT_IN}
+CONTACT_KINDS = {Kind.INBOUND_CALL, Kind.INBOUND_TEXT, Kind.CALLBACK_FORM, Kind.OPT_IN}
+
+
+class Purpose(StrEnum):
+    """Why the product wants to send. Each purpose has its own rule below."""
+
+    TEXTBACK = "textback"  # the one text after a missed call
+    OPT_OUT_CONFIRMATION = "opt_out_confirmation"
+    OPT_IN_CONFIRMATION = "opt_in_confirmation"
+    HELP = "help"
+    CALLBACK_CONFIRMATION = "callback_confirmation"
+    CONVERSATION = "conversation"  # anything a person on the team writes
+
+
+@dataclass(frozen=True)
+class Permission:
+    allowed: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def events_for(*, business: Business, phone_number: str) -> QuerySet[ConsentEvent]:
+    return ConsentEvent.objects.filter(business=business, phone_number=phone_number)
+
+
+def is_opted_out(*, business: Business, phone_number: str) -> bool:
+    latest = (
+        events_for(business=business, phone_number=phone_number)
+        .filter(kind__in=STATE_KINDS)
+        .order_by("-occurred_at", "-id")
+        .values_list("kind", flat=True)
+        .first()
+    )
+    return latest in OPT_OUT_KINDS
+
+
+def may_text(
+    *,
+    business: Business,
+    phone_number: str,
+    purpose: Purpose,
+    source_ref: str = "",
+) -> Permission:
+    """May `business` text `phone_number` now, for `purpose`? Derived from the ledger alone.
+
+    - An opt-out (STOP, or a carrier's 21610) forbids everything but the one confirmation
+      of that opt-out and answers to HELP, until the person opts back in.
+    - The text-back needs the inbound call it answers (`source_ref` = its CallSid).
+    - The callback confirmation needs the form's consent event (`source_ref` = request id).
+    - Anything the team writes needs an open conversation: the person texted the business,
+      or asked for texts on the callback form, within the business's reply window.
+    """
+    events = events_for(business=business, phone_number=phone_number)
+    latest_state = events.filter(kind__in=STATE_KINDS).order_by("-occurred_at", "-id").first()
+    opted_out = latest_state is not None and latest_state.kind in OPT_OUT_KINDS
+
+    if purpose == Purpose.OPT_OUT_CONFIRMATION:
+        if opted_out and latest_state.kind == Kind.OPT_OUT:
+            return Permission(True, "confirming the opt-out the person just sent")
+        return Permission(False, "there is no opt-out to confirm")
+    if purpose == Purpose.HELP:
+        if events.filter(kind=Kind.HELP, source_ref=source_ref).exists() or not source_ref:
+            return Permission(True, "answering the person's HELP request")
+        return Permission(False, "no HELP request to answer")
+    if opted_out:
+        when = timezone.localtime(latest_state.occurred_at).strftime("%b %d, %Y %H:%M %Z")
+        return Permission(
+            False, f"this number opted out ({latest_state.get_kind_display()}) on {when}"
+        )
+
+    if purpose == Purpose.OPT_IN_CONFIRMATION:
+        if latest_state is not None and latest_state.kind == Kind.OPT_IN:
+            return Permission(True, "confirming the person's opt-in")
+        return Permission(False, "there is no opt-in to confirm")
+    if purpose == Purpose.TEXTBACK:
+        if events.filter(kind=Kind.INBOUND_CALL, source_ref=source_ref).exists():
+            return Permission(True, "answering a missed call from this number")
+        return Permission(False, "no inbound call from this number justifies a text-back")
+    if purpose == Purpose.CALLBACK_CONFIRMATION:
+        if events.filter(kind=Kind.CALLBACK_FORM, source_ref=source_ref).exists():
+            return Permission(True, "the person asked for texts on the callback form")
+        return Permission(False, "the callback request did not include SMS consent")
+    if purpose == Purpose.CONVERSATION:
+        window = timedelta(days=business.reply_window_days)
+        since = timezone.now() - window
+        latest_contact = (
+            events.filter(kind__in=[Kind.INBOUND_TEXT, Kind.CALLBACK_FORM, Kind.OPT_IN])
+            .order_by("-occurred_at")
+            .first()
+        )
+        if latest_contact is None:
+            return Permission(
+                False,
+                "this person has not texted the business or asked for texts; the team can "
+                "reply only after they do",
+            )
+        if latest_contact.occurred_at < since:
+            return Permission(
+                False,
+                f"the conversation closed: their last message was more than "
+                f"{business.reply_window_days} days ago",
+            )
+        return Permission(True, "the person texted the business or asked for texts recently")
+    return Permission(False, f"unknown purpose {purpose!r}")

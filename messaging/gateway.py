@@ -1,0 +1,170 @@
+"""The send gateway: the only module that talks to Twilio's REST API.
+
+Backends, chosen by LASSO_SMS_BACKEND:
+- ``twilio``: the real SDK, pointed at TWILIO_API_BASE_URL, with a timeout on every request;
+- ``console``: prints the message (local development);
+- ``memory``: keeps messages in a list (tests), and can be told to fail.
+
+Every error is classified: retryable (Twilio 5xx, 20429, no connection made), permanent
+(any other Twilio error code), or unknown outcome (the request went out and no answer came
+back). Callers must never resend an unknown outcome.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import requests
+from django.conf import settings
+from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
+from twilio.rest import Client
+
+logger = logging.getLogger(__name__)
+
+TWILIO_DEFAULT_BASE = "https://api.twilio.com"
+CARRIER_OPT_OUT = "21610"
+RETRYABLE_CODES = {"20429", "20500", "20503"}
+
+
+@dataclass(frozen=True)
+class SendResult:
+    sid: str
+    status: str
+
+
+class SendError(Exception):
+    def __init__(self, message: str, *, code: str = "", retryable: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.retryable = retryable
+
+
+class OutcomeUnknown(Exception):
+    """The request reached Twilio (or may have) and no answer came back: do not resend."""
+
+
+class Backend(Protocol):
+    def send(self, *, to: str, from_: str, body: str, status_callback: str) -> SendResult: ...
+
+
+class _RebasedHttpClient(TwilioHttpClient):
+    """Sends the SDK's requests to TWILIO_API_BASE_URL instead of api.twilio.com."""
+
+    def __init__(self, base_url: str, timeout: float) -> None:
+        super().__init__(timeout=timeout, pool_connections=True, max_retries=0)
+        self.base_url = base_url.rstrip("/")
+
+    def request(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def]
+        if self.base_url != TWILIO_DEFAULT_BASE and url.startswith(TWILIO_DEFAULT_BASE):
+            url = self.base_url + url[len(TWILIO_DEFAULT_BASE) :]
+        return super().request(method, url, *args, **kwargs)
+
+
+def _sent_before_failure(exc: requests.exceptions.RequestException) -> bool:
+    """False only when we know the request never left: no connection was made."""
+    if isinstance(exc, requests.exceptions.ConnectTimeout):
+        return False
+    if isinstance(exc, requests.exceptions.ConnectionError):
+        text = repr(exc)
+        return not any(
+            marker in text
+            for marker in ("NewConnectionError", "Connection refused", "Name or service")
+        )
+    return True
+
+
+class TwilioBackend:
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    @property
+    def client(self) -> Client:
+        # One client (and connection pool) per thread: requests sessions are not thread-safe.
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = Client(
+                settings.TWILIO_ACCOUNT_SID,
+                settings.TWILIO_AUTH_TOKEN,
+                http_client=_RebasedHttpClient(
+                    settings.TWILIO_API_BASE_URL, settings.TWILIO_REQUEST_TIMEOUT_SECONDS
+                ),
+            )
+            self._local.client = client
+        return client
+
+    def send(self, *, to: str, from_: str, body: str, status_callback: str) -> SendResult:
+        try:
+            message = self.client.messages.create(
+                to=to, from_=from_, body=body, status_callback=status_callback
+            )
+        except TwilioRestException as exc:
+            code = str(exc.code or "")
+            retryable = exc.status >= 500 or exc.status == 429 or code in RETRYABLE_CODES
+            raise SendError(
+                exc.msg or str(exc), code=code or str(exc.status), retryable=retryable
+            ) from exc
+        except requests.exceptions.RequestException as exc:
+            if _sent_before_failure(exc):
+                raise OutcomeUnknown(f"No answer from Twilio: {exc}") from exc
+            raise SendError(f"Could not reach Twilio: {exc}", retryable=True) from exc
+        return SendResult(sid=message.sid, status=message.status or "queued")
+
+
+class ConsoleBackend:
+    def send(self, *, to: str, from_: str, body: str, status_callback: str) -> SendResult:
+        sid = "SM" + uuid.uuid4().hex
+        print(f"[sms] {from_} → {to}: {body}", flush=True)  # noqa: T201
+        return SendResult(sid=sid, status="sent")
+
+
+@dataclass
+class Sent:
+    to: str
+    from_: str
+    body: str
+    status_callback: str
+    sid: str
+
+
+@dataclass
+class MemoryBackend:
+    """Test double: records sends; `fail_with` makes the next sends raise."""
+
+    outbox: list[Sent] = field(default_factory=list)
+    fail_with: list[Exception] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def send(self, *, to: str, from_: str, body: str, status_callback: str) -> SendResult:
+        with self.lock:
+            if self.fail_with:
+                raise self.fail_with.pop(0)
+            sid = "SM" + uuid.uuid4().hex
+            self.outbox.append(Sent(to, from_, body, status_callback, sid))
+        return SendResult(sid=sid, status="queued")
+
+    def reset(self) -> None:
+        with self.lock:
+            self.outbox.clear()
+            self.fail_with.clear()
+
+
+memory_backend = MemoryBackend()
+_backends: dict[str, Backend] = {}
+
+
+def get_backend() -> Backend:
+    name = settings.LASSO_SMS_BACKEND
+    if name == "memory":
+        return memory_backend
+    if name not in _backends:
+        _backends[name] = TwilioBackend() if name == "twilio" else ConsoleBackend()
+    return _backends[name]
+
+
+def status_callback_url() -> str:
+    return settings.PUBLIC_BASE_URL + "/webhooks/twilio/sms/status/"

@@ -1,0 +1,122 @@
+"""Owner/team handoff: tell the business's members when a customer needs a person.
+
+Replies notify once per conversation burst: the first reply after the team last looked
+(or after a quiet spell) raises one alert; the messages that follow in the burst do not.
+Repeat missed calls and callback requests use the same alert path.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import F, Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from messaging.models import Alert, Conversation, Message
+from tenants.selectors import members_of
+
+logger = logging.getLogger(__name__)
+
+BURST_QUIET = timedelta(minutes=15)
+HISTORY_ITEMS = 10
+
+
+def open_reply_alert(*, conversation: Conversation, inbound: Message) -> Alert | None:
+    """Raise a reply alert if this message starts a new burst; None when the team was
+    already told about this burst."""
+    now = timezone.now()
+    started = (
+        Conversation.objects.filter(pk=conversation.pk)
+        .filter(
+            Q(handoff_notified_at__isnull=True)
+            | Q(handoff_notified_at__lt=now - BURST_QUIET)
+            | Q(handoff_notified_at__lt=F("last_read_at"))
+        )
+        .update(handoff_notified_at=now)
+    )
+    if not started:
+        return None
+    snippet = inbound.body[:120] if inbound.body else "(picture message)"
+    alert = Alert.objects.create(
+        business=conversation.business,
+        conversation=conversation,
+        kind=Alert.Kind.REPLY,
+        summary=f"{conversation.contact} replied: {snippet}",
+    )
+    notify_on_commit(alert)
+    return alert
+
+
+def notify_on_commit(alert: Alert) -> None:
+    alert_id = alert.pk
+
+    def publish() -> None:
+        from messaging.tasks import notify_alert
+
+        try:
+            notify_alert.apply_async((alert_id,), retry=False)
+        except Exception:
+            logger.warning("alert %s not enqueued (broker down); sweep will send it", alert_id)
+
+    transaction.on_commit(publish)
+
+
+def conversation_url(conversation: Conversation) -> str:
+    return f"{settings.PUBLIC_BASE_URL}/app/conversations/{conversation.public_id}/"
+
+
+def notify(*, alert_id: int) -> bool:
+    """Email every member of the alert's business, once."""
+    claimed = Alert.objects.filter(pk=alert_id, notified_at__isnull=True).update(
+        notified_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    alert = Alert.objects.select_related("business", "conversation__contact").get(pk=alert_id)
+    business = alert.business
+    recipients = [m.user.email for m in members_of(business=business) if m.user.is_active]
+    if not recipients:
+        return False
+    history: list[Message] = []
+    if alert.conversation_id:
+        history = list(
+            Message.objects.filter(
+                business=business, conversation_id=alert.conversation_id
+            ).order_by("-created_at", "-id")[:HISTORY_ITEMS]
+        )[::-1]
+    calls = []
+    if alert.conversation_id:
+        from calls.models import Call
+
+        calls = list(
+            Call.objects.filter(
+                business=business, from_number=alert.conversation.contact.phone_number
+            ).order_by("-started_at")[:5]
+        )
+    context = {
+        "alert": alert,
+        "business": business,
+        "history": history,
+        "calls": calls,
+        "url": conversation_url(alert.conversation) if alert.conversation_id else "",
+    }
+    subject = f"[Lasso] {business.name}: {alert.summary}"[:150]
+    body = render_to_string("messaging/alert_email.txt", context)
+    send_mail(subject, body, None, recipients)
+    return True
+
+
+def sweep_due_handoffs() -> int:
+    """Send alerts whose task never ran (broker down when they were raised)."""
+    due = Alert.objects.filter(
+        notified_at__isnull=True, created_at__lte=timezone.now() - timedelta(seconds=30)
+    ).values_list("pk", flat=True)[:200]
+    sent = 0
+    for alert_id in list(due):
+        sent += notify(alert_id=alert_id)
+    return sent

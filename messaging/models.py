@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+import uuid
+
+from django.db import models
+from django.db.models import Q
+
+from calls.models import Call
+from tenants.models import Business
+
+
+class Contact(models.Model):
+    """A person who contacted a business, by number. Created only from an inbound contact
+    (a call, a text or the callback form): there is no import and no way to add one by hand."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="contacts")
+    phone_number = models.CharField(max_length=20)
+    name = models.CharField(max_length=80, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["business", "phone_number"], name="contact_unique")
+        ]
+
+    def __str__(self) -> str:
+        return self.name or self.phone_number
+
+
+class Conversation(models.Model):
+    """The one thread between a business and a contact."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="conversations")
+    contact = models.OneToOneField(Contact, on_delete=models.CASCADE, related_name="conversation")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    business_number = models.CharField(
+        max_length=20, help_text="The business's Lasso number this person last contacted."
+    )
+    last_activity_at = models.DateTimeField(db_index=True)
+    last_read_at = models.DateTimeField(null=True, blank=True)
+    last_inbound_at = models.DateTimeField(null=True, blank=True)
+    last_textback_at = models.DateTimeField(null=True, blank=True)
+    unread_count = models.PositiveIntegerField(default=0)
+    needs_reply = models.BooleanField(default=False)
+    repeat_calls = models.PositiveIntegerField(default=0)
+    # The handoff burst: members are notified once, then not again until they have seen it
+    # or the conversation has been quiet for a while (see messaging.handoff).
+    handoff_pending_since = models.DateTimeField(null=True, blank=True)
+    handoff_notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-last_activity_at"]
+        indexes = [models.Index(fields=["business", "-last_activity_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.contact} at {self.business}"
+
+
+class Message(models.Model):
+    class Direction(models.TextChoices):
+        INBOUND = "in", "From the customer"
+        OUTBOUND = "out", "To the customer"
+
+    class Kind(models.TextChoices):
+        TEXTBACK = "textback", "Missed-call text-back"
+        REPLY = "reply", "Reply from the team"
+        KEYWORD = "keyword", "STOP/START confirmation"
+        HELP = "help", "HELP answer"
+        CALLBACK_CONFIRMATION = "callback_confirmation", "Callback request confirmation"
+        INBOUND = "inbound", "Customer message"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting to send"
+        SENDING = "sending", "Sending"
+        QUEUED = "queued", "Queued at Twilio"
+        SENT = "sent", "Sent"
+        DELIVERED = "delivered", "Delivered"
+        UNDELIVERED = "undelivered", "Undelivered"
+        FAILED = "failed", "Failed"
+        UNKNOWN = "unknown", "Outcome unknown (not resent)"
+        CANCELED = "canceled", "Not sent"
+        RECEIVED = "received", "Received"
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="messages")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="messages"
+    )
+    direction = models.CharField(max_length=3, choices=Direction.choices)
+    kind = models.CharField(max_length=24, choices=Kind.choices)
+    body = models.TextField(blank=True)
+    media_count = models.PositiveSmallIntegerField(default=0)
+    from_number = models.CharField(max_length=20)
+    to_number = models.CharField(max_length=20)
+    status = models.CharField(max_length=12, choices=Status.choices, db_index=True)
+    twilio_sid = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    error_code = models.CharField(max_length=10, blank=True)
+    error_message = models.CharField(max_length=300, blank=True)
+    segments = models.PositiveSmallIntegerField(default=1)
+    encoding = models.CharField(max_length=8, blank=True)
+    # What justifies this message: the missed call, the inbound message it answers, or the
+    # callback request that asked for texts.
+    call = models.ForeignKey(
+        Call, on_delete=models.SET_NULL, null=True, blank=True, related_name="messages"
+    )
+    in_reply_to = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="answers"
+    )
+    callback_request_id = models.BigIntegerField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        "tenants.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    status_updated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["conversation", "created_at"]),
+            models.Index(
+                fields=["status", "next_attempt_at"],
+                name="message_due_idx",
+                condition=Q(status="pending"),
+            ),
+        ]
+        constraints = [
+            # Exactly one text-back per missed call: the database says no to a second.
+            models.UniqueConstraint(
+                fields=["call"],
+                condition=Q(kind="textback"),
+                name="one_textback_per_call",
+            ),
+            # One answer per inbound keyword message (STOP/START/HELP), however often
+            # Twilio redelivers it.
+            models.UniqueConstraint(
+                fields=["in_reply_to"],
+                condition=Q(kind__in=["keyword", "help"]),
+                name="one_keyword_answer_per_message",
+            ),
+            models.UniqueConstraint(
+                fields=["callback_request_id"],
+                condition=Q(kind="callback_confirmation"),
+                name="one_confirmation_per_callback_request",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.direction} {self.kind} {self.to_number} ({self.status})"
+
+
+class Alert(models.Model):
+    """Something the team should know about: a customer reply or a repeat missed call."""
+
+    class Kind(models.TextChoices):
+        REPLY = "reply", "Customer replied"
+        CALLED_AGAIN = "called_again", "Called again"
+        CALLBACK_REQUEST = "callback_request", "Callback requested"
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="alerts")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="alerts", null=True, blank=True
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    summary = models.CharField(max_length=300)
+    call = models.ForeignKey(Call, on_delete=models.SET_NULL, null=True, blank=True)
+    callback_request_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    notified_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call"], condition=Q(kind="called_again"), name="one_alert_per_repeat_call"
+            ),
+            models.UniqueConstraint(
+                fields=["callback_request_id"],
+                condition=Q(kind="callback_request"),
+                name="one_alert_per_callback_request",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.summary

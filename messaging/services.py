@@ -1,0 +1,468 @@
+"""Writes for messaging: the text-back, the send pipeline, delivery status, conversations.
+
+Every outbound message is first a row (status "pending"), created inside the transaction
+that justifies it and enqueued on commit. The worker claims the row with a conditional
+update, asks the consent ledger, and only then calls the gateway. Uniqueness lives in the
+database (one text-back per call, one answer per keyword message), so duplicate webhooks,
+duplicate tasks and redelivered tasks cannot send twice.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from calls.models import Call
+from consent.models import ConsentEvent
+from consent.selectors import Permission, Purpose, may_text
+from consent.services import record_event
+from messaging import gateway, texts
+from messaging.encoding import clean_body, segment_info
+from messaging.models import Alert, Contact, Conversation, Message
+from tenants.models import Business
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 5
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_CAP_SECONDS = 300.0
+# A claimed row older than this was abandoned by a worker that died mid-send.
+CLAIM_STALE_AFTER = timedelta(seconds=120)
+
+PURPOSE_FOR_KIND = {
+    Message.Kind.TEXTBACK: Purpose.TEXTBACK,
+    Message.Kind.HELP: Purpose.HELP,
+    Message.Kind.CALLBACK_CONFIRMATION: Purpose.CALLBACK_CONFIRMATION,
+    Message.Kind.REPLY: Purpose.CONVERSATION,
+}
+
+# Forward-only delivery status: a callback may only move a message to a higher rank.
+STATUS_RANK = {
+    Message.Status.PENDING: 0,
+    Message.Status.SENDING: 1,
+    Message.Status.UNKNOWN: 2,
+    Message.Status.QUEUED: 3,
+    Message.Status.SENT: 4,
+    Message.Status.DELIVERED: 5,
+    Message.Status.UNDELIVERED: 5,
+    Message.Status.FAILED: 5,
+}
+TWILIO_STATUS = {
+    "accepted": Message.Status.QUEUED,
+    "scheduled": Message.Status.QUEUED,
+    "queued": Message.Status.QUEUED,
+    "sending": Message.Status.QUEUED,
+    "sent": Message.Status.SENT,
+    "delivered": Message.Status.DELIVERED,
+    "read": Message.Status.DELIVERED,
+    "undelivered": Message.Status.UNDELIVERED,
+    "failed": Message.Status.FAILED,
+}
+
+
+class ReplyRefused(Exception):
+    """The reply rule forbids this message; `reason` says why, for a person to read."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+# --- contacts and conversations -------------------------------------------------------------
+def contact_and_conversation(
+    *,
+    business: Business,
+    phone_number: str,
+    business_number: str,
+    at: datetime,
+    name: str = "",
+) -> tuple[Contact, Conversation]:
+    """Get or create the contact and its conversation, locking the contact row so decisions
+    about one caller (cooldown, handoff bursts) are made one at a time."""
+    Contact.objects.get_or_create(
+        business=business, phone_number=phone_number, defaults={"name": name[:80]}
+    )
+    contact = Contact.objects.select_for_update().get(business=business, phone_number=phone_number)
+    if name and not contact.name:
+        contact.name = name[:80]
+        contact.save(update_fields=["name"])
+    conversation, _ = Conversation.objects.get_or_create(
+        contact=contact,
+        defaults={"business": business, "business_number": business_number, "last_activity_at": at},
+    )
+    return contact, conversation
+
+
+def new_outbound(*, conversation: Conversation, kind: str, body: str, **links: object) -> Message:
+    body = clean_body(body)
+    info = segment_info(body)
+    return Message.objects.create(
+        business=conversation.business,
+        conversation=conversation,
+        direction=Message.Direction.OUTBOUND,
+        kind=kind,
+        body=body,
+        from_number=conversation.business_number,
+        to_number=conversation.contact.phone_number,
+        status=Message.Status.PENDING,
+        segments=info.segments,
+        encoding=info.encoding,
+        created_at=timezone.now(),
+        **links,
+    )
+
+
+def enqueue_send(message_id: int) -> None:
+    """Publish the send task. If the broker is down the row stays pending and the
+    once-a-minute sweep publishes it later: a Redis outage delays a text, never loses it."""
+    from messaging.tasks import send_message
+
+    try:
+        send_message.apply_async((message_id,), retry=False)
+    except Exception:  # broker unreachable: any kombu/redis error
+        logger.warning(
+            "send of message %s not enqueued (broker down); sweep will retry", message_id
+        )
+        return
+    Message.objects.filter(pk=message_id, enqueued_at__isnull=True).update(
+        enqueued_at=timezone.now()
+    )
+
+
+def send_on_commit(message: Message) -> None:
+    message_id = message.pk
+    transaction.on_commit(lambda: enqueue_send(message_id))
+
+
+# --- the text-back --------------------------------------------------------------------------
+def handle_missed_call(*, business: Business, call_id: int) -> Message | None:
+    """A missed, not-skipped call: record the inbound contact, then either create the one
+    text-back or, within the cooldown, raise a "called again" alert instead."""
+    with transaction.atomic():
+        call = (
+            Call.objects.select_for_update()
+            .filter(business=business, pk=call_id, outcome=Call.Outcome.MISSED)
+            .first()
+        )
+        if call is None or call.handed_off_at is not None:
+            return None
+        now = timezone.now()
+        contact, conversation = contact_and_conversation(
+            business=business,
+            phone_number=call.from_number,
+            business_number=call.to_number,
+            at=call.started_at,
+        )
+        record_event(
+            business=business,
+            phone_number=call.from_number,
+            kind=ConsentEvent.Kind.INBOUND_CALL,
+            channel=ConsentEvent.Channel.VOICE,
+            source_ref=call.call_sid,
+            occurred_at=call.started_at,
+        )
+        conversation.business_number = call.to_number
+        conversation.last_activity_at = max(conversation.last_activity_at, call.started_at)
+        cooldown = timedelta(hours=business.textback_cooldown_hours)
+        message = None
+        if conversation.last_textback_at and now - conversation.last_textback_at < cooldown:
+            conversation.repeat_calls = F("repeat_calls") + 1
+            conversation.needs_reply = True
+            alert = Alert.objects.create(
+                business=business,
+                conversation=conversation,
+                call=call,
+                kind=Alert.Kind.CALLED_AGAIN,
+                summary=f"{contact} called again and was missed (already texted "
+                f"{timezone.localtime(conversation.last_textback_at):%b %d %H:%M}).",
+            )
+            from messaging.handoff import notify_on_commit
+
+            notify_on_commit(alert)
+        else:
+            message = new_outbound(
+                conversation=conversation,
+                kind=Message.Kind.TEXTBACK,
+                body=texts.textback(business),
+                call=call,
+            )
+            conversation.last_textback_at = now
+            send_on_commit(message)
+        conversation.save()
+        call.handed_off_at = now
+        call.save(update_fields=["handed_off_at"])
+        return message
+
+
+# --- the send pipeline ----------------------------------------------------------------------
+def _claim(message_id: int) -> bool:
+    now = timezone.now()
+    claimed = (
+        Message.objects.filter(pk=message_id, status=Message.Status.PENDING)
+        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        .update(status=Message.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    )
+    if claimed:
+        return True
+    # A worker died between claiming and finishing: whether Twilio got the request is
+    # unknowable, so the message is marked unknown and never resent.
+    abandoned = Message.objects.filter(
+        pk=message_id, status=Message.Status.SENDING, claimed_at__lt=now - CLAIM_STALE_AFTER
+    ).update(status=Message.Status.UNKNOWN, error_message="worker stopped mid-send; not resent")
+    if abandoned:
+        logger.warning("message %s abandoned mid-send; marked unknown", message_id)
+    return False
+
+
+def permission_for(message: Message) -> Permission:
+    purpose = PURPOSE_FOR_KIND.get(message.kind)
+    source_ref = ""
+    if message.kind == Message.Kind.TEXTBACK:
+        source_ref = message.call.call_sid if message.call else ""
+    elif message.kind == Message.Kind.CALLBACK_CONFIRMATION:
+        source_ref = str(message.callback_request_id or "")
+    elif message.kind == Message.Kind.HELP:
+        source_ref = message.in_reply_to.twilio_sid if message.in_reply_to else ""
+    elif message.kind == Message.Kind.KEYWORD:
+        is_stop = message.body.startswith("You're unsubscribed")
+        purpose = Purpose.OPT_OUT_CONFIRMATION if is_stop else Purpose.OPT_IN_CONFIRMATION
+    return may_text(
+        business=message.business,
+        phone_number=message.to_number,
+        purpose=purpose,
+        source_ref=source_ref,
+    )
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Exponential backoff with full jitter."""
+    ceiling = min(BACKOFF_CAP_SECONDS, BACKOFF_BASE_SECONDS * (2**attempt))
+    return random.uniform(ceiling / 2, ceiling)
+
+
+def deliver(*, message_id: int) -> str:
+    """Send one claimed message; returns its resulting status."""
+    if not _claim(message_id):
+        return "not-claimed"
+    message = Message.objects.select_related(
+        "business", "call", "in_reply_to", "conversation__contact"
+    ).get(pk=message_id)
+    rows = Message.objects.filter(pk=message_id, status=Message.Status.SENDING)
+
+    permission = permission_for(message)
+    if not permission:
+        rows.update(status=Message.Status.CANCELED, error_message=permission.reason[:300])
+        logger.info("message %s not sent: %s", message_id, permission.reason)
+        return Message.Status.CANCELED
+
+    try:
+        result = gateway.get_backend().send(
+            to=message.to_number,
+            from_=message.from_number,
+            body=message.body,
+            status_callback=gateway.status_callback_url(),
+        )
+    except gateway.OutcomeUnknown as exc:
+        rows.update(status=Message.Status.UNKNOWN, error_message=str(exc)[:300])
+        return Message.Status.UNKNOWN
+    except gateway.SendError as exc:
+        if exc.retryable and message.attempts < MAX_ATTEMPTS:
+            delay = backoff_seconds(message.attempts)
+            rows.update(
+                status=Message.Status.PENDING,
+                next_attempt_at=timezone.now() + timedelta(seconds=delay),
+                error_code=exc.code,
+                error_message=str(exc)[:300],
+            )
+            _schedule_retry(message_id, delay)
+            return Message.Status.PENDING
+        rows.update(status=Message.Status.FAILED, error_code=exc.code, error_message=str(exc)[:300])
+        if exc.code == gateway.CARRIER_OPT_OUT:
+            record_event(
+                business=message.business,
+                phone_number=message.to_number,
+                kind=ConsentEvent.Kind.CARRIER_OPT_OUT,
+                channel=ConsentEvent.Channel.CARRIER,
+                source_ref=f"msg-{message.pk}",
+                words=str(exc)[:300],
+            )
+        return Message.Status.FAILED
+
+    status = TWILIO_STATUS.get(result.status, Message.Status.QUEUED)
+    now = timezone.now()
+    rows.update(
+        status=status,
+        twilio_sid=result.sid,
+        sent_at=now,
+        status_updated_at=now,
+        error_code="",
+        error_message="",
+    )
+    return status
+
+
+def _schedule_retry(message_id: int, delay: float) -> None:
+    from messaging.tasks import send_message
+
+    try:
+        send_message.apply_async((message_id,), countdown=delay, retry=False)
+    except Exception:
+        logger.warning("retry of message %s not enqueued (broker down); sweep will", message_id)
+
+
+def sweep_due_messages(*, limit: int = 500) -> int:
+    """Publish pending messages that no queued task will pick up: never enqueued (broker
+    down when they were created) or whose retry is long overdue. Claims make a duplicate
+    publish harmless."""
+    now = timezone.now()
+    due = list(
+        Message.objects.filter(status=Message.Status.PENDING, direction=Message.Direction.OUTBOUND)
+        .filter(
+            Q(enqueued_at__isnull=True, created_at__lte=now - timedelta(seconds=5))
+            | Q(next_attempt_at__lte=now - timedelta(seconds=30))
+            | Q(next_attempt_at__isnull=True, enqueued_at__lte=now - timedelta(minutes=5))
+        )
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for message_id in due:
+        enqueue_send(message_id)
+    # Rows stuck in "sending" past the stale limit: mark unknown, never resend.
+    stale = list(
+        Message.objects.filter(
+            status=Message.Status.SENDING, claimed_at__lt=now - CLAIM_STALE_AFTER
+        ).values_list("pk", flat=True)[:limit]
+    )
+    for message_id in stale:
+        _claim(message_id)
+    return len(due)
+
+
+# --- delivery status ------------------------------------------------------------------------
+def apply_status_callback(
+    *, sid: str, twilio_status: str, error_code: str = "", message_id: int | None = None
+) -> bool:
+    """Move a message's status forward only. Returns False when the SID is unknown."""
+    new = TWILIO_STATUS.get(twilio_status)
+    if new is None:
+        raise ValueError(f"unknown MessageStatus {twilio_status!r}")
+    lower = [s for s, rank in STATUS_RANK.items() if rank < STATUS_RANK[new]]
+    now = timezone.now()
+    updates = {"status": new, "status_updated_at": now}
+    if error_code:
+        updates["error_code"] = error_code[:10]
+    updated = Message.objects.filter(twilio_sid=sid, status__in=lower).update(**updates)
+    if updated:
+        return True
+    # A late or repeated callback for a known message changes nothing.
+    return Message.objects.filter(twilio_sid=sid).exists()
+
+
+# --- team replies -----------------------------------------------------------------------------
+def send_reply(
+    *, business: Business, conversation: Conversation, body: str, sent_by=None
+) -> Message:
+    """A message written by the team. Allowed only while the conversation is open."""
+    body = clean_body(body.strip())
+    if not body:
+        raise ReplyRefused("Write a message first.")
+    if len(body) > 1600:
+        raise ReplyRefused("Messages can be at most 1,600 characters.")
+    if conversation.business_id != business.pk:
+        raise ReplyRefused("That conversation belongs to another business.")
+    with transaction.atomic():
+        permission = may_text(
+            business=business,
+            phone_number=conversation.contact.phone_number,
+            purpose=Purpose.CONVERSATION,
+        )
+        if not permission:
+            raise ReplyRefused(f"You can't text this number: {permission.reason}.")
+        message = new_outbound(
+            conversation=conversation,
+            kind=Message.Kind.REPLY,
+            body=body,
+            sent_by=sent_by,
+        )
+        Conversation.objects.filter(pk=conversation.pk).update(
+            last_activity_at=message.created_at,
+            needs_reply=False,
+            unread_count=0,
+            last_read_at=message.created_at,
+        )
+        send_on_commit(message)
+    return message
+
+
+def reply_permission(*, business: Business, conversation: Conversation) -> Permission:
+    return may_text(
+        business=business,
+        phone_number=conversation.contact.phone_number,
+        purpose=Purpose.CONVERSATION,
+    )
+
+
+# --- the callback form ------------------------------------------------------------------------
+def open_callback_conversation(
+    *,
+    business: Business,
+    callback_request_id: int,
+    phone_number: str,
+    name: str,
+    details: str = "",
+    sms_consent: bool,
+) -> Message | None:
+    """A callback request: open the conversation, tell the team, and — only when the person
+    ticked the SMS box and the ledger shows it — send one confirmation text. Idempotent."""
+    from messaging.handoff import notify_on_commit
+
+    number_row = business.numbers.order_by("pk").first()
+    business_number = str(number_row.phone_number) if number_row else ""
+    with transaction.atomic():
+        now = timezone.now()
+        contact, conversation = contact_and_conversation(
+            business=business,
+            phone_number=phone_number,
+            business_number=business_number,
+            at=now,
+            name=name,
+        )
+        conversation.last_activity_at = now
+        conversation.needs_reply = True
+        conversation.save(update_fields=["last_activity_at", "needs_reply"])
+        try:
+            with transaction.atomic():
+                alert = Alert.objects.create(
+                    business=business,
+                    conversation=conversation,
+                    kind=Alert.Kind.CALLBACK_REQUEST,
+                    callback_request_id=callback_request_id,
+                    summary=f"{name or phone_number} asked for a callback"
+                    + (f": {details[:200]}" if details else "."),
+                )
+        except IntegrityError:
+            alert = None  # already processed
+        if alert is not None:
+            notify_on_commit(alert)
+        if not sms_consent or not business_number:
+            return None
+        existing = Message.objects.filter(
+            business=business,
+            kind=Message.Kind.CALLBACK_CONFIRMATION,
+            callback_request_id=callback_request_id,
+        ).first()
+        if existing:
+            return existing
+        message = new_outbound(
+            conversation=conversation,
+            kind=Message.Kind.CALLBACK_CONFIRMATION,
+            body=texts.callback_confirmation(business, name=name),
+            callback_request_id=callback_request_id,
+        )
+        send_on_commit(message)
+        return message

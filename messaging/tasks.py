@@ -1,0 +1,25 @@
+"""Celery tasks: each takes an id and calls a service. Claims live in the services."""
+
+from celery import shared_task
+
+from messaging import handoff, services
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def send_message(message_id: int) -> str:
+    return services.deliver(message_id=message_id)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def notify_alert(alert_id: int) -> bool:
+    return handoff.notify(alert_id=alert_id)
+
+
+@shared_task(ignore_result=True)
+def sweep_due_messages() -> int:
+    return services.sweep_due_messages()
+
+
+@shared_task(ignore_result=True)
+def sweep_due_handoffs() -> int:
+    return handoff.sweep_due_handoffs()

@@ -1,0 +1,77 @@
+"""Every message Lasso sends, in one place. Only the qualifying question is the business's."""
+
+from __future__ import annotations
+
+import re
+
+from tenants.models import Business
+
+TEXTBACK = "Sorry we missed your call — this is {business}. {question} Reply STOP to opt out."
+TEXTBACK_PLAIN = "Sorry we missed your call - this is {business}. {question} Reply STOP to opt out."
+OPT_OUT_CONFIRMATION = (
+    "You're unsubscribed from {business} texts. No more messages will be sent. "
+    "Reply START to resubscribe."
+)
+OPT_IN_CONFIRMATION = (
+    "You're resubscribed to {business} texts about your requests. "
+    "Msg frequency varies. Reply HELP for help, STOP to opt out."
+)
+HELP_REPLY = (
+    "{business}: texts about your calls and service requests (customer care, scheduling) "
+    "via Lasso. Msg frequency varies. Msg & data rates may apply. Help: {support}. "
+    "Reply STOP to opt out."
+)
+CALLBACK_CONFIRMATION = (
+    "Thanks {name} — {business} got your request and will call you soon. Reply STOP to opt out."
+)
+STOP_LINE = "Reply STOP to opt out."
+
+QUESTION_MAX = 120
+_LINK = re.compile(r"(https?://|www\.|\b[\w-]+\.(com|net|org|io|co|us|biz|info|ly)\b)", re.I)
+
+
+def question_problems(question: str) -> list[str]:
+    """Why a qualifying question is not acceptable; empty when it is."""
+    problems = []
+    q = question.strip()
+    if not q:
+        problems.append("Write one question, e.g. “What can we help with today?”.")
+        return problems
+    if len(q) > QUESTION_MAX:
+        problems.append(f"Keep it to {QUESTION_MAX} characters (this is {len(q)}).")
+    if not q.endswith("?"):
+        problems.append("End the question with a question mark.")
+    if q.count("?") > 1:
+        problems.append("Ask one question only.")
+    if _LINK.search(q):
+        problems.append("Links are not allowed in the text-back.")
+    if "\n" in q:
+        problems.append("Keep the question on one line.")
+    return problems
+
+
+def textback(business: Business, *, question: str | None = None, plain: bool | None = None) -> str:
+    template = (
+        TEXTBACK_PLAIN if (business.textback_plain_hyphen if plain is None else plain) else TEXTBACK
+    )
+    return template.format(
+        business=business.name, question=(question or business.qualifying_question).strip()
+    )
+
+
+def opt_out_confirmation(business: Business) -> str:
+    return OPT_OUT_CONFIRMATION.format(business=business.name)
+
+
+def opt_in_confirmation(business: Business) -> str:
+    return OPT_IN_CONFIRMATION.format(business=business.name)
+
+
+def help_reply(business: Business) -> str:
+    support = business.support_contact or "reply to this text"
+    return HELP_REPLY.format(business=business.name, support=support)
+
+
+def callback_confirmation(business: Business, *, name: str) -> str:
+    first = name.strip().split()[0] if name.strip() else "there"
+    return CALLBACK_CONFIRMATION.format(name=first, business=business.name)
