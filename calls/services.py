@@ -154,7 +154,11 @@ def record_call_status(*, business: Business, call_sid: str, call_status: str) -
         Call.objects.filter(business=business, call_sid=call_sid).exclude(
             call_status__in=FINAL_CALL_STATUSES
         ).update(call_status=call_status)
-    return decide_by_sid(business=business, call_sid=call_sid)
+    call = decide_by_sid(business=business, call_sid=call_sid)
+    if call is not None and call.outcome == Call.Outcome.PENDING and call_status == "completed":
+        # Ended with no <Dial> result yet: look again once the grace period is over.
+        _settle_later(call.pk)
+    return call
 
 
 def record_voicemail(*, business: Business, call_sid: str, url: str, seconds: int | None) -> None:
@@ -209,8 +213,6 @@ def decide(*, business: Business, call_id: int, reason: str = "") -> Call | None
     now = timezone.now()
     derived = derive_outcome(call, now=now)
     if derived is None:
-        if call.call_status == "completed":
-            _settle_later(call.pk)
         return call
     outcome, why = derived
     skip = ""

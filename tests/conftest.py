@@ -7,6 +7,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import socket
+import uuid
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
@@ -68,6 +69,9 @@ def _isolated_services(settings, request):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+    from messaging.gateway import memory_backend
+
+    memory_backend.reset()
     eager = "real_worker" not in request.keywords
     previous = app.conf.task_always_eager
     app.conf.task_always_eager = eager
@@ -157,3 +161,22 @@ class TwilioClient:
 @pytest.fixture
 def twilio() -> TwilioClient:
     return TwilioClient()
+
+
+def new_call_sid() -> str:
+    return "CA" + uuid.uuid4().hex
+
+
+def new_message_sid() -> str:
+    return "SM" + uuid.uuid4().hex
+
+
+CALLER = "+12125550199"
+
+
+@pytest.fixture
+def outbox():
+    """What the memory SMS backend was asked to send."""
+    from messaging.gateway import memory_backend
+
+    return memory_backend.outbox

@@ -3,8 +3,9 @@ from django.db import migrations
 FORWARD = """
 CREATE OR REPLACE FUNCTION consent_event_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'consent_consentevent is append-only: % is not allowed', TG_OP
-        USING ERRCODE = 'insufficient_privilege';
+    RAISE EXCEPTION USING
+        MESSAGE = 'consent_consentevent is append-only: ' || TG_OP || ' is not allowed',
+        ERRCODE = 'insufficient_privilege';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER consent_event_no_update_delete
