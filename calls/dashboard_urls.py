@@ -4,4 +4,6 @@ from calls import views
 
 app_name = "calls"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("calls/", views.call_list, name="list"),
+]

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.http import HttpRequest
 
 
@@ -6,4 +7,5 @@ def active_business(request: HttpRequest) -> dict[str, object]:
     return {
         "active_business": getattr(request, "business", None),
         "active_membership": getattr(request, "membership", None),
+        "debug_tools": settings.DEBUG,
     }
