@@ -4,6 +4,7 @@ signed Twilio webhooks, so the whole flow can be seen without a Twilio account."
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
@@ -96,7 +97,7 @@ def simulator(request: HttpRequest) -> HttpResponse:
             else:
                 for line in lines:
                     flash.info(request, line)
-        return redirect(f"{request.path}?caller={caller_e164 or caller}")
+        return redirect(f"{request.path}?{urlencode({'caller': caller_e164 or caller})}")
     conversation = (
         Conversation.objects.filter(business=business, contact__phone_number=caller)
         .select_related("contact")
