@@ -1,0 +1,69 @@
+"""A person's request, on a public form, to be called back by a business."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from phonenumber_field.modelfields import PhoneNumberField
+
+from tenants.models import Business
+
+NAME_MAX_LENGTH = 80
+DETAILS_MAX_LENGTH = 1000
+PREFERRED_TIME_MAX_LENGTH = 80
+
+
+class CallbackRequest(models.Model):
+    class Status(models.TextChoices):
+        NEW = "new", "New"
+        CALLED_BACK = "called_back", "Called back"
+
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="callback_requests"
+    )
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    phone_number = PhoneNumberField(help_text="Stored in E.164, e.g. +14155550132.")
+    details = models.TextField(max_length=DETAILS_MAX_LENGTH, blank=True)
+    preferred_time = models.CharField(max_length=PREFERRED_TIME_MAX_LENGTH, blank=True)
+    sms_consent = models.BooleanField(
+        default=False, help_text="The person ticked the SMS-consent box themselves."
+    )
+    # Evidence of consent, filled only when the box was ticked: the ledger holds the same.
+    disclosure_text = models.TextField(blank=True)
+    disclosure_version = models.CharField(max_length=64, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    user_agent = models.CharField(max_length=400, blank=True)
+    page_url = models.URLField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.NEW)
+    called_back_at = models.DateTimeField(null=True, blank=True)
+    called_back_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Set once messaging has opened the conversation and notified the team; NULL rows are
+    # picked up again by the sweep (e.g. the broker was down when the form was submitted).
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["business", "-created_at"], name="callback_queue_idx"),
+            models.Index(
+                fields=["created_at"],
+                name="callback_unprocessed_idx",
+                condition=Q(processed_at__isnull=True),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.phone_number}) for {self.business}"
