@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import phonenumbers
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 from phonenumber_field.phonenumber import PhoneNumber
 
-from tenants.models import Business, Membership, TwilioNumber, User
+from messaging.encoding import clean_body
+from messaging.texts import question_problems
+from tenants import validators
+from tenants.models import BlockedNumber, Business, Membership, TwilioNumber, User
 
 
 class BusinessSetupError(Exception):
@@ -96,3 +109,277 @@ def create_business(
     return NewBusiness(
         business=business, number=number_row, owner=owner, owner_created=owner_created
     )
+
+
+# --- the dashboard's Settings and Team pages (and the API's settings update) ---------------
+
+
+@dataclass(frozen=True)
+class NumberRouting:
+    """A change to how one of the business's Twilio numbers routes calls."""
+
+    number_id: int
+    mode: str
+    forward_to: str
+
+
+def update_number_routing(
+    *, business: Business, number_id: int, mode: str, forward_to: str
+) -> TwilioNumber:
+    """Set a number's mode and forward-to. The Twilio number itself never changes here.
+
+    Raises TwilioNumber.DoesNotExist for a number of another business, ValidationError
+    (keyed "mode" / "forward_to") for a bad value.
+    """
+    with transaction.atomic():
+        number = TwilioNumber.objects.select_for_update().get(business=business, pk=number_id)
+        mode, forward = validators.number_routing(
+            number=number.phone_number, mode=mode, forward_to=forward_to
+        )
+        number.mode = mode
+        number.forward_to = forward or ""
+        number.save(update_fields=["mode", "forward_to"])
+    return number
+
+
+def update_business_settings(
+    *,
+    business: Business,
+    name: str | None = None,
+    qualifying_question: str | None = None,
+    textback_plain_hyphen: bool | None = None,
+    ring_timeout_seconds: int | None = None,
+    screening_enabled: bool | None = None,
+    voicemail_enabled: bool | None = None,
+    textback_cooldown_hours: int | None = None,
+    reply_window_days: int | None = None,
+    same_country_only: bool | None = None,
+    time_zone: str | None = None,
+    business_hours: Mapping[str, object] | None = None,
+    support_contact: str | None = None,
+    routing: Sequence[NumberRouting] = (),
+) -> Business:
+    """Change any of a business's settings (None leaves a setting as it is), all or nothing.
+
+    Raises ValidationError keyed by setting name ("numbers" for routing problems), having
+    saved nothing.
+    """
+    changes: dict[str, object] = {
+        key: value
+        for key, value in {
+            "name": name.strip() if name is not None else None,
+            "qualifying_question": qualifying_question,
+            "textback_plain_hyphen": textback_plain_hyphen,
+            "ring_timeout_seconds": ring_timeout_seconds,
+            "screening_enabled": screening_enabled,
+            "voicemail_enabled": voicemail_enabled,
+            "textback_cooldown_hours": textback_cooldown_hours,
+            "reply_window_days": reply_window_days,
+            "same_country_only": same_country_only,
+            "time_zone": time_zone.strip() if time_zone is not None else None,
+            "business_hours": business_hours,
+            "support_contact": support_contact,
+        }.items()
+        if value is not None
+    }
+    errors: dict[str, list[str]] = {}
+    if changes.get("name") == "":
+        errors["name"] = ["Give the business a name."]
+    if "qualifying_question" in changes:
+        # Invisible characters pasted from a word processor would silently force UCS-2.
+        question = clean_body(str(changes["qualifying_question"])).strip()
+        changes["qualifying_question"] = question
+        if problems := question_problems(question):
+            errors["qualifying_question"] = problems
+    if "business_hours" in changes:
+        try:
+            changes["business_hours"] = validators.business_hours(business_hours or {})
+        except ValidationError as exc:
+            errors["business_hours"] = exc.messages
+    if "support_contact" in changes:
+        try:
+            changes["support_contact"] = validators.support_contact(str(support_contact))
+        except ValidationError as exc:
+            errors["support_contact"] = exc.messages
+
+    with transaction.atomic():
+        locked = Business.objects.select_for_update().get(pk=business.pk)
+        for field, value in changes.items():
+            setattr(locked, field, value)
+        try:
+            locked.full_clean(validate_unique=False)
+        except ValidationError as exc:
+            # Only the settings being changed; ours above already say it better for those.
+            for field, messages in exc.message_dict.items():
+                if field in changes and field not in errors:
+                    errors[field] = messages
+        if errors:
+            raise ValidationError(errors)
+        if changes:
+            locked.save(update_fields=list(changes))
+        routing_errors: list[str] = []
+        for change in routing:
+            try:
+                update_number_routing(
+                    business=locked,
+                    number_id=change.number_id,
+                    mode=change.mode,
+                    forward_to=change.forward_to,
+                )
+            except TwilioNumber.DoesNotExist:
+                routing_errors.append(f"Number {change.number_id} is not one of yours.")
+            except ValidationError as exc:
+                routing_errors.extend(exc.messages)
+        if routing_errors:
+            raise ValidationError({"numbers": routing_errors})
+    for field, value in changes.items():
+        setattr(business, field, value)
+    return business
+
+
+def add_blocked_number(*, business: Business, phone_number: str, note: str = "") -> BlockedNumber:
+    """Never text this caller back. ValidationError (keyed "phone_number") when it is not a
+    phone number or is already blocked."""
+    try:
+        number = validators.phone_number(phone_number, label="Number to block")
+    except ValidationError as exc:
+        raise ValidationError({"phone_number": exc.messages}) from exc
+    already = ValidationError({"phone_number": f"{number} is already on the block list."})
+    if BlockedNumber.objects.filter(business=business, phone_number=number).exists():
+        raise already
+    try:
+        with transaction.atomic():
+            return BlockedNumber.objects.create(
+                business=business, phone_number=number, note=note.strip()[:120]
+            )
+    except IntegrityError as exc:  # blocked at the same moment by another request
+        raise already from exc
+
+
+def remove_blocked_number(*, business: Business, phone_number: str) -> bool:
+    """Take a number off this business's block list; False when it was not on it."""
+    try:
+        number = validators.phone_number(phone_number)
+    except ValidationError:
+        return False
+    deleted, _ = BlockedNumber.objects.filter(business=business, phone_number=number).delete()
+    return deleted > 0
+
+
+@dataclass(frozen=True)
+class Invitation:
+    membership: Membership
+    user_created: bool
+    email_sent: bool
+
+
+def send_invitation_email(*, membership: Membership, invited_by: User | None = None) -> None:
+    """Email a link to choose a password, made by Django's password-reset machinery."""
+    user = membership.user
+    path = reverse(
+        "password_reset_confirm",
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
+    )
+    context = {
+        "business": membership.business,
+        "role": membership.get_role_display(),
+        "invited_by": invited_by,
+        "link": settings.PUBLIC_BASE_URL + path,
+        "login_url": settings.PUBLIC_BASE_URL + reverse("login"),
+        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
+    }
+    subject = render_to_string("tenants/email/invitation_subject.txt", context).strip()
+    body = render_to_string("tenants/email/invitation_body.txt", context)
+    send_mail(subject, body, None, [user.email])
+
+
+def invite_member(
+    *,
+    business: Business,
+    email: str,
+    role: str = Membership.Role.STAFF,
+    invited_by: User | None = None,
+) -> Invitation:
+    """Add a person to the business by email, creating their user (no usable password) when
+    new and emailing them a link to choose one. An existing user just gets the membership.
+
+    Raises ValidationError keyed "email" / "role".
+    """
+    address = User.objects.normalize_email((email or "").strip()).lower()
+    try:
+        validate_email(address)
+    except ValidationError as exc:
+        raise ValidationError(
+            {"email": f"“{email}” is not an email address, e.g. sam@example.com."}
+        ) from exc
+    if role not in Membership.Role.values:
+        raise ValidationError({"role": "Choose Owner or Staff."})
+    with transaction.atomic():
+        Business.objects.select_for_update().get(pk=business.pk)
+        user = User.objects.filter(email__iexact=address).first()
+        user_created = user is None
+        if user is None:
+            try:
+                with transaction.atomic():
+                    user = User.objects.create_user(email=address, password=None)
+            except IntegrityError as exc:
+                raise ValidationError(
+                    {"email": f"{address} signed up at this very moment; invite them again."}
+                ) from exc
+        existing = Membership.objects.filter(business=business, user=user).first()
+        if existing is not None and user.has_usable_password():
+            raise ValidationError({"email": f"{address} is already a member of {business.name}."})
+        # A member who never chose a password may have lost the link: inviting again resends it.
+        membership = existing or Membership.objects.create(business=business, user=user, role=role)
+    email_sent = False
+    if not user.has_usable_password():
+        send_invitation_email(membership=membership, invited_by=invited_by)
+        email_sent = True
+    return Invitation(membership=membership, user_created=user_created, email_sent=email_sent)
+
+
+def _lock_member(*, business: Business, member_id: int) -> Membership:
+    """The member of this business, with the business locked so owner counts cannot race.
+    Raises Membership.DoesNotExist for a member of another business."""
+    Business.objects.select_for_update().get(pk=business.pk)
+    return Membership.objects.select_related("user").get(business=business, pk=member_id)
+
+
+def _refuse_if_last_owner(*, business: Business, membership: Membership, action: str) -> None:
+    if not membership.is_owner:
+        return
+    owners = Membership.objects.filter(business=business, role=Membership.Role.OWNER).count()
+    if owners <= 1:
+        raise ValidationError(
+            f"{membership.user.email} is the only owner of {business.name} and cannot be "
+            f"{action}. Make someone else an owner first."
+        )
+
+
+def set_member_role(*, business: Business, member_id: int, role: str) -> Membership:
+    """Make a member an owner or staff. The last owner cannot be demoted (ValidationError);
+    a member of another business is Membership.DoesNotExist."""
+    with transaction.atomic():
+        membership = _lock_member(business=business, member_id=member_id)
+        if role not in Membership.Role.values:
+            raise ValidationError({"role": "Choose Owner or Staff."})
+        if membership.role == role:
+            return membership
+        if role != Membership.Role.OWNER:
+            _refuse_if_last_owner(business=business, membership=membership, action="made staff")
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+def remove_member(*, business: Business, member_id: int) -> Membership:
+    """Take a person off the team (their user stays). The last owner cannot be removed
+    (ValidationError); a member of another business is Membership.DoesNotExist."""
+    with transaction.atomic():
+        membership = _lock_member(business=business, member_id=member_id)
+        _refuse_if_last_owner(business=business, membership=membership, action="removed")
+        membership.delete()
+    return membership

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from tenants import views
 
@@ -7,4 +7,13 @@ app_name = "dashboard"
 urlpatterns = [
     path("", views.home, name="home"),
     path("switch/", views.switch_business, name="switch"),
+    path("settings/", views.settings_page, name="settings"),
+    path("settings/preview/", views.settings_preview, name="settings_preview"),
+    path("settings/blocked/", views.block_number, name="block_number"),
+    path("settings/blocked/remove/", views.unblock_number, name="unblock_number"),
+    path("team/", views.team, name="team"),
+    path("team/invite/", views.invite_member, name="team_invite"),
+    # Member ids are looked up within the active business only: another business's is a 404.
+    path("team/<int:member_id>/role/", views.member_role, name="team_role"),
+    path("team/<int:member_id>/remove/", views.member_remove, name="team_remove"),
 ]

@@ -1,9 +1,38 @@
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+"""The dashboard's home, business switcher, Settings and Team pages."""
 
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass
+from functools import cache
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from messaging.encoding import (
+    GSM7,
+    GSM7_BASIC,
+    GSM7_EXTENDED,
+    SegmentInfo,
+    clean_body,
+    segment_info,
+)
+from messaging.texts import QUESTION_MAX, question_problems, textback
+from tenants import services
 from tenants.dashboard import SESSION_KEY, business_view
-from tenants.selectors import membership_for
+from tenants.forms import (
+    BlockNumberForm,
+    InviteForm,
+    NumberRoutingForm,
+    RoleForm,
+    SettingsForm,
+    add_service_errors,
+)
+from tenants.models import Business, Membership, TwilioNumber
+from tenants.selectors import members_of, membership_for
 
 
 @business_view()
@@ -18,3 +47,275 @@ def switch_business(request: HttpRequest) -> HttpResponse:
     membership = membership_for(user=request.user, business_slug=request.POST.get("business", ""))
     request.session[SESSION_KEY] = membership.business.slug
     return redirect("dashboard:home")
+
+
+# --- Settings ------------------------------------------------------------------------------
+
+
+@cache
+def time_zone_names() -> list[str]:
+    # Region/City names only: the legacy aliases (US/Eastern, Canada/…) still validate.
+    regions = ("Africa", "America", "Antarctica", "Arctic", "Asia", "Atlantic", "Australia")
+    regions += ("Europe", "Indian", "Pacific")
+    return sorted(z for z in zoneinfo.available_timezones() if z.split("/")[0] in regions)
+
+
+@dataclass(frozen=True)
+class TextbackVariant:
+    label: str
+    text: str
+    info: SegmentInfo
+    in_use: bool
+    # The characters that push the text out of GSM-7, so the owner knows what to change.
+    outside_gsm: list[str]
+
+    @property
+    def one_gsm_segment(self) -> bool:
+        return self.info.encoding == GSM7 and self.info.segments == 1
+
+
+def textback_preview(
+    *, business: Business, name: str, question: str, plain_hyphen: bool
+) -> dict[str, object]:
+    """The text-back exactly as it would be sent (both dash variants), for the live preview."""
+    question = clean_body(question).strip()
+    draft = Business(name=name.strip() or business.name, qualifying_question=question)
+    variants = []
+    for plain, label in ((False, "With the dash (—)"), (True, "With a plain hyphen (-)")):
+        text = clean_body(textback(draft, question=question or "…", plain=plain))
+        outside = sorted({ch for ch in text if ch not in GSM7_BASIC and ch not in GSM7_EXTENDED})
+        variants.append(
+            TextbackVariant(
+                label=label,
+                text=text,
+                info=segment_info(text),
+                in_use=plain == plain_hyphen,
+                outside_gsm=outside,
+            )
+        )
+    return {
+        "question_length": len(question),
+        "question_max": QUESTION_MAX,
+        "problems": question_problems(question),
+        "variants": sorted(variants, key=lambda v: not v.in_use),
+    }
+
+
+def _number_forms(
+    business: Business, data: object | None = None
+) -> list[tuple[TwilioNumber, NumberRoutingForm]]:
+    return [
+        (number, NumberRoutingForm(data, number=number))
+        for number in TwilioNumber.objects.filter(business=business).order_by("phone_number")
+    ]
+
+
+def _render_settings(
+    request: HttpRequest,
+    *,
+    form: SettingsForm | None = None,
+    number_forms: list[tuple[TwilioNumber, NumberRoutingForm]] | None = None,
+    block_form: BlockNumberForm | None = None,
+) -> HttpResponse:
+    business: Business = request.business  # type: ignore[attr-defined]
+    form = form or SettingsForm(initial=SettingsForm.initial_for(business))
+    number_forms = number_forms if number_forms is not None else _number_forms(business)
+    question = form["qualifying_question"].value() or ""
+    name = form["name"].value() or ""
+    context = {
+        "form": form,
+        "number_forms": number_forms,
+        "has_errors": bool(form.errors) or any(f.errors for _, f in number_forms),
+        "block_form": block_form or BlockNumberForm(),
+        "blocked": business.blocked.order_by("phone_number"),
+        "time_zones": time_zone_names(),
+        "preview": textback_preview(
+            business=business,
+            name=str(name),
+            question=str(question),
+            plain_hyphen=bool(form["textback_plain_hyphen"].value()),
+        ),
+    }
+    return render(request, "tenants/settings.html", context)
+
+
+@require_http_methods(["GET", "POST"])
+@business_view(owner_only=True)
+def settings_page(request: HttpRequest) -> HttpResponse:
+    business: Business = request.business  # type: ignore[attr-defined]
+    if request.method != "POST":
+        return _render_settings(request)
+    form = SettingsForm(request.POST)
+    number_forms = _number_forms(business, request.POST)
+    # Check every form (no short-circuit), so the page shows every problem at once.
+    numbers_valid = [f.is_valid() for _, f in number_forms]
+    if form.is_valid() and all(numbers_valid):
+        data = form.cleaned_data
+        try:
+            services.update_business_settings(
+                business=business,
+                name=data["name"],
+                qualifying_question=data["qualifying_question"],
+                textback_plain_hyphen=data["textback_plain_hyphen"],
+                ring_timeout_seconds=data["ring_timeout_seconds"],
+                screening_enabled=data["screening_enabled"],
+                voicemail_enabled=data["voicemail_enabled"],
+                textback_cooldown_hours=data["textback_cooldown_hours"],
+                reply_window_days=data["reply_window_days"],
+                same_country_only=data["same_country_only"],
+                time_zone=data["time_zone"],
+                business_hours=data["business_hours"],
+                support_contact=data["support_contact"],
+                routing=[
+                    services.NumberRouting(
+                        number_id=number.pk,
+                        mode=f.cleaned_data["mode"],
+                        forward_to=f.cleaned_data["forward_to"],
+                    )
+                    for number, f in number_forms
+                ],
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("dashboard:settings")
+    return _render_settings(request, form=form, number_forms=number_forms)
+
+
+@require_GET
+@business_view(owner_only=True)
+def settings_preview(request: HttpRequest) -> HttpResponse:
+    """The text-back preview fragment for what the owner is typing (not yet saved)."""
+    business: Business = request.business  # type: ignore[attr-defined]
+    preview = textback_preview(
+        business=business,
+        name=request.GET.get("name", ""),
+        question=request.GET.get("qualifying_question", ""),
+        plain_hyphen=bool(request.GET.get("textback_plain_hyphen")),
+    )
+    return render(request, "tenants/_textback_preview.html", {"preview": preview})
+
+
+@require_POST
+@business_view(owner_only=True)
+def block_number(request: HttpRequest) -> HttpResponse:
+    business: Business = request.business  # type: ignore[attr-defined]
+    block_form = BlockNumberForm(request.POST)
+    if block_form.is_valid():
+        try:
+            blocked = services.add_blocked_number(
+                business=business,
+                phone_number=block_form.cleaned_data["phone_number"],
+                note=block_form.cleaned_data["note"],
+            )
+        except ValidationError as exc:
+            add_service_errors(block_form, exc)
+        else:
+            messages.success(request, f"{blocked.phone_number} is blocked: never texted back.")
+            return redirect("dashboard:settings")
+    return _render_settings(request, block_form=block_form)
+
+
+@require_POST
+@business_view(owner_only=True)
+def unblock_number(request: HttpRequest) -> HttpResponse:
+    business: Business = request.business  # type: ignore[attr-defined]
+    number = request.POST.get("phone_number", "")
+    if services.remove_blocked_number(business=business, phone_number=number):
+        messages.success(request, f"{number} is no longer blocked.")
+    else:
+        messages.error(request, f"{number} was not on the block list.")
+    return redirect("dashboard:settings")
+
+
+# --- Team ------------------------------------------------------------------------------------
+
+
+def _render_team(
+    request: HttpRequest,
+    *,
+    invite_form: InviteForm | None = None,
+    member_error: tuple[int, str] | None = None,
+) -> HttpResponse:
+    business: Business = request.business  # type: ignore[attr-defined]
+    members = list(members_of(business=business).order_by("role", "user__email"))
+    for member in members:
+        member.role_form = RoleForm(  # type: ignore[attr-defined]
+            initial={"role": member.role}, auto_id=f"id_member{member.pk}_%s"
+        )
+        member.error = (  # type: ignore[attr-defined]
+            member_error[1] if member_error and member_error[0] == member.pk else ""
+        )
+    context = {
+        "members": members,
+        "invite_form": invite_form or InviteForm(),
+        "can_manage": request.membership.is_owner,  # type: ignore[attr-defined]
+    }
+    return render(request, "tenants/team.html", context)
+
+
+@require_GET
+@business_view()
+def team(request: HttpRequest) -> HttpResponse:
+    return _render_team(request)
+
+
+@require_POST
+@business_view(owner_only=True)
+def invite_member(request: HttpRequest) -> HttpResponse:
+    business: Business = request.business  # type: ignore[attr-defined]
+    form = InviteForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = services.invite_member(
+                business=business,
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                invited_by=request.user,  # type: ignore[arg-type]
+            )
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            email = invitation.membership.user.email
+            if invitation.email_sent:
+                note = f"We emailed {email} a link to choose a password."
+            else:
+                note = f"{email} already has a Lasso account and can now switch to {business}."
+            messages.success(request, f"{email} added to {business}. {note}")
+            return redirect("dashboard:team")
+    return _render_team(request, invite_form=form)
+
+
+@require_POST
+@business_view(owner_only=True)
+def member_role(request: HttpRequest, member_id: int) -> HttpResponse:
+    business: Business = request.business  # type: ignore[attr-defined]
+    try:
+        membership = services.set_member_role(
+            business=business, member_id=member_id, role=request.POST.get("role", "")
+        )
+    except Membership.DoesNotExist as exc:
+        raise Http404("No such member of this business.") from exc
+    except ValidationError as exc:
+        return _render_team(request, member_error=(member_id, " ".join(exc.messages)))
+    messages.success(
+        request, f"{membership.user.email} is now {membership.get_role_display().lower()}."
+    )
+    return redirect("dashboard:team")
+
+
+@require_POST
+@business_view(owner_only=True)
+def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
+    business: Business = request.business  # type: ignore[attr-defined]
+    try:
+        membership = services.remove_member(business=business, member_id=member_id)
+    except Membership.DoesNotExist as exc:
+        raise Http404("No such member of this business.") from exc
+    except ValidationError as exc:
+        return _render_team(request, member_error=(member_id, " ".join(exc.messages)))
+    messages.success(request, f"{membership.user.email} was removed from {business}.")
+    if membership.user_id == request.user.pk:
+        return redirect("dashboard:home")
+    return redirect("dashboard:team")
