@@ -99,4 +99,7 @@ def mark_done(request: HttpRequest, public_id: str) -> HttpResponse:
 def overview(request: HttpRequest) -> HttpResponse:
     days = 30 if request.GET.get("days") == "30" else 7
     figures = selectors.overview(business=request.business, days=days)
-    return render(request, "messaging/overview.html", {"figures": figures, "days": days})
+    numbers = request.business.numbers.order_by("phone_number")
+    return render(
+        request, "messaging/overview.html", {"figures": figures, "days": days, "numbers": numbers}
+    )

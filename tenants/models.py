@@ -137,6 +137,7 @@ class Membership(models.Model):
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="memberships")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     role = models.CharField(max_length=8, choices=Role.choices, default=Role.STAFF)
     mobile_number = PhoneNumberField(
         blank=True, help_text="This member's own cell: never texted back as a caller."

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -341,11 +342,11 @@ def invite_member(
     return Invitation(membership=membership, user_created=user_created, email_sent=email_sent)
 
 
-def _lock_member(*, business: Business, member_id: int) -> Membership:
+def _lock_member(*, business: Business, member_id: uuid.UUID) -> Membership:
     """The member of this business, with the business locked so owner counts cannot race.
     Raises Membership.DoesNotExist for a member of another business."""
     Business.objects.select_for_update().get(pk=business.pk)
-    return Membership.objects.select_related("user").get(business=business, pk=member_id)
+    return Membership.objects.select_related("user").get(business=business, public_id=member_id)
 
 
 def _refuse_if_last_owner(*, business: Business, membership: Membership, action: str) -> None:
@@ -359,7 +360,7 @@ def _refuse_if_last_owner(*, business: Business, membership: Membership, action:
         )
 
 
-def set_member_role(*, business: Business, member_id: int, role: str) -> Membership:
+def set_member_role(*, business: Business, member_id: uuid.UUID, role: str) -> Membership:
     """Make a member an owner or staff. The last owner cannot be demoted (ValidationError);
     a member of another business is Membership.DoesNotExist."""
     with transaction.atomic():
@@ -375,7 +376,7 @@ def set_member_role(*, business: Business, member_id: int, role: str) -> Members
     return membership
 
 
-def remove_member(*, business: Business, member_id: int) -> Membership:
+def remove_member(*, business: Business, member_id: uuid.UUID) -> Membership:
     """Take a person off the team (their user stays). The last owner cannot be removed
     (ValidationError); a member of another business is Membership.DoesNotExist."""
     with transaction.atomic():

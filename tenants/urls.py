@@ -1,11 +1,13 @@
-from django.urls import include, path
+from django.urls import path
 
+from messaging.views import overview
 from tenants import views
 
 app_name = "dashboard"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    # The dashboard opens on the overview of the active business.
+    path("", overview, name="home"),
     path("switch/", views.switch_business, name="switch"),
     path("settings/", views.settings_page, name="settings"),
     path("settings/preview/", views.settings_preview, name="settings_preview"),
@@ -14,6 +16,6 @@ urlpatterns = [
     path("team/", views.team, name="team"),
     path("team/invite/", views.invite_member, name="team_invite"),
     # Member ids are looked up within the active business only: another business's is a 404.
-    path("team/<int:member_id>/role/", views.member_role, name="team_role"),
-    path("team/<int:member_id>/remove/", views.member_remove, name="team_remove"),
+    path("team/<uuid:member_id>/role/", views.member_role, name="team_role"),
+    path("team/<uuid:member_id>/remove/", views.member_remove, name="team_remove"),
 ]

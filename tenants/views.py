@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 import zoneinfo
 from dataclasses import dataclass
 from functools import cache
@@ -33,11 +34,6 @@ from tenants.forms import (
 )
 from tenants.models import Business, Membership, TwilioNumber
 from tenants.selectors import members_of, membership_for
-
-
-@business_view()
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "tenants/home.html")
 
 
 @require_POST
@@ -245,7 +241,7 @@ def _render_team(
             initial={"role": member.role}, auto_id=f"id_member{member.pk}_%s"
         )
         member.error = (  # type: ignore[attr-defined]
-            member_error[1] if member_error and member_error[0] == member.pk else ""
+            member_error[1] if member_error and member_error[0] == member.public_id else ""
         )
     context = {
         "members": members,
@@ -289,7 +285,7 @@ def invite_member(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @business_view(owner_only=True)
-def member_role(request: HttpRequest, member_id: int) -> HttpResponse:
+def member_role(request: HttpRequest, member_id: uuid.UUID) -> HttpResponse:
     business: Business = request.business  # type: ignore[attr-defined]
     try:
         membership = services.set_member_role(
@@ -307,7 +303,7 @@ def member_role(request: HttpRequest, member_id: int) -> HttpResponse:
 
 @require_POST
 @business_view(owner_only=True)
-def member_remove(request: HttpRequest, member_id: int) -> HttpResponse:
+def member_remove(request: HttpRequest, member_id: uuid.UUID) -> HttpResponse:
     business: Business = request.business  # type: ignore[attr-defined]
     try:
         membership = services.remove_member(business=business, member_id=member_id)

@@ -64,6 +64,8 @@ def _isolated_services(settings, request):
         from django.core.cache import cache
 
         cache.clear()
+    # Full-strength hashing costs seconds per user; tests check behaviour, not key stretching.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests never run collectstatic: serve static files from the finders.
     settings.STORAGES = {
         **settings.STORAGES,

@@ -85,7 +85,7 @@ def test_a_change_goes_to_the_active_business_only(both, tenant, other_tenant):
 def test_members_of_the_inactive_business_are_404_even_to_its_owner(both, tenant, other_tenant):
     acme_staff = Membership.objects.get(business=tenant.business, user=tenant.staff)
     switch(both, other_tenant)
-    url = reverse("dashboard:team_remove", args=[acme_staff.pk])
+    url = reverse("dashboard:team_remove", args=[acme_staff.public_id])
     assert both.post(url).status_code == 404
     switch(both, tenant)
     assert both.post(url).status_code == 302

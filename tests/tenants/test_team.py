@@ -17,11 +17,11 @@ INVITE = reverse("dashboard:team_invite")
 
 
 def role_url(membership: Membership) -> str:
-    return reverse("dashboard:team_role", args=[membership.pk])
+    return reverse("dashboard:team_role", args=[membership.public_id])
 
 
 def remove_url(membership: Membership) -> str:
-    return reverse("dashboard:team_remove", args=[membership.pk])
+    return reverse("dashboard:team_remove", args=[membership.public_id])
 
 
 def member(tenant: Tenant, user: User) -> Membership:
@@ -272,7 +272,7 @@ def test_an_owner_cannot_touch_another_business_members_by_id(owner_client, othe
     theirs = member(other_tenant, other_tenant.staff)
     assert owner_client.post(role_url(theirs), {"role": "owner"}).status_code == 404
     assert owner_client.post(remove_url(theirs)).status_code == 404
-    assert owner_client.post(reverse("dashboard:team_remove", args=[999_999])).status_code == 404
+    assert owner_client.post(reverse("dashboard:team_remove", args=["00000000-0000-4000-8000-000000000000"])).status_code == 404
     assert team_state(other_tenant) == before
 
 
