@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from messaging.views import overview
 from tenants import views
@@ -6,6 +6,7 @@ from tenants import views
 app_name = "dashboard"
 
 urlpatterns = [
+    path("tokens/", include("tenants.token_urls")),
     # The dashboard opens on the overview of the active business.
     path("", overview, name="home"),
     path("switch/", views.switch_business, name="switch"),
