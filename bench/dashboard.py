@@ -71,6 +71,7 @@ def seed(conversations: int, messages: int) -> tuple[str, str, str]:
     from tenants.services import create_business
 
     call_command("migrate", verbosity=0)
+    call_command("collectstatic", interactive=False, verbosity=0)
     created = create_business(
         name="Bench Plumbing",
         number="+15005550006",
@@ -122,11 +123,43 @@ def seed(conversations: int, messages: int) -> tuple[str, str, str]:
             Message.objects.bulk_create(batch, batch_size=5000)
             batch = []
     Message.objects.bulk_create(batch, batch_size=5000)
+    # The ledger behind the inbox's opted-out filter: every contact texted in, 1 in 20 left.
+    from consent.models import ConsentEvent
+
+    events = [
+        ConsentEvent(
+            business=business,
+            phone_number=c.phone_number,
+            kind="inbound_text",
+            channel="sms",
+            occurred_at=now,
+        )
+        for c in contacts
+    ] + [
+        ConsentEvent(
+            business=business,
+            phone_number=c.phone_number,
+            kind="opt_out",
+            channel="sms",
+            occurred_at=now,
+            words="STOP",
+        )
+        for c in contacts[::20]
+    ]
+    ConsentEvent.objects.bulk_create(events, batch_size=5000)
     from django.db import connection
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return business.slug, "owner@bench.test", str(convs[len(convs) // 2].public_id)
+
+
+def cookie_value(response: requests.Response, name: str) -> str:
+    for header in response.raw.headers.getlist("Set-Cookie"):
+        key, _, rest = header.partition("=")
+        if key.strip() == name:
+            return rest.split(";", 1)[0]
+    raise SystemExit(f"no {name} cookie in the answer to {response.url} ({response.status_code})")
 
 
 def percentile(values: list[float], pct: float) -> float:
@@ -200,7 +233,9 @@ def main() -> None:
                 time.sleep(0.2)
         session = requests.Session()
         login = session.get(base + "/accounts/login/", timeout=10)
-        csrf = login.cookies["csrftoken"]
+        # Cookies are marked Secure (DEBUG is off), so requests will not keep them over
+        # plain HTTP: read them from the headers and send them by hand.
+        csrf = cookie_value(login, "csrftoken")
         response = session.post(
             base + "/accounts/login/",
             data={"username": email, "password": PASSWORD, "csrfmiddlewaretoken": csrf},
@@ -208,19 +243,19 @@ def main() -> None:
             allow_redirects=False,
             timeout=10,
         )
-        # Cookies are marked Secure (DEBUG is off); send them by hand over plain HTTP.
-        cookie = f"sessionid={response.cookies['sessionid']}"
+        cookie = f"sessionid={cookie_value(response, 'sessionid')}"
         token = session.post(
             base + "/api/v1/auth/token/", json={"email": email, "password": PASSWORD}, timeout=10
         ).json()["token"]
 
         rng = random.Random(7)
+        shows = ["needs-reply", "all", "opted-out"]
         warm = [base + "/app/inbox/?show=all"] * 5
         time_requests(session, warm, {"Cookie": cookie})
         inbox = time_requests(
             session,
             [
-                base + f"/app/inbox/?show=all&page={rng.randint(1, 20)}"
+                base + f"/app/inbox/?show={rng.choice(shows)}&page={rng.randint(1, 5)}"
                 for _ in range(args.requests)
             ],
             {"Cookie": cookie},
