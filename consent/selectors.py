@@ -28,6 +28,7 @@ class Purpose(StrEnum):
     HELP = "help"
     CALLBACK_CONFIRMATION = "callback_confirmation"
     CONVERSATION = "conversation"  # anything a person on the team writes
+    TEAM_ALERT = "team_alert"  # a member's own cell, which they signed up for alerts on
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,10 @@ def may_text(
         if events.filter(kind=Kind.INBOUND_CALL, source_ref=source_ref).exists():
             return Permission(True, "answering a missed call from this number")
         return Permission(False, "no inbound call from this number justifies a text-back")
+    if purpose == Purpose.TEAM_ALERT:
+        # The member turned alerts on for their own number in the dashboard; a STOP from that
+        # phone (handled above) turns them off like any other text.
+        return Permission(True, "a team member asked for alerts on this phone")
     if purpose == Purpose.CALLBACK_CONFIRMATION:
         if events.filter(kind=Kind.CALLBACK_FORM, source_ref=source_ref).exists():
             return Permission(True, "the person asked for texts on the callback form")

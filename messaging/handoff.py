@@ -108,7 +108,41 @@ def notify(*, alert_id: int) -> bool:
     subject = f"[Lasso] {business.name}: {alert.summary}"[:150]
     body = render_to_string("messaging/alert_email.txt", context)
     send_mail(subject, body, None, recipients)
+    text_members(alert=alert, url=context["url"] or f"{settings.PUBLIC_BASE_URL}/app/")
     return True
+
+
+def text_members(*, alert: Alert, url: str) -> int:
+    """Text the alert to members who turned on alerts for their own cell. The alert was
+    claimed once above, so each member gets it once; a failure is logged, not retried."""
+    from consent.selectors import Purpose, may_text
+    from messaging import gateway, texts
+
+    business = alert.business
+    number = business.numbers.order_by("pk").first()
+    if number is None:
+        return 0
+    sent = 0
+    for membership in (
+        members_of(business=business).filter(sms_alerts=True).exclude(mobile_number="")
+    ):
+        cell = str(membership.mobile_number)
+        permission = may_text(business=business, phone_number=cell, purpose=Purpose.TEAM_ALERT)
+        if not permission or not membership.user.is_active:
+            logger.info("alert %s not texted to a member: %s", alert.pk, permission.reason)
+            continue
+        try:
+            gateway.get_backend().send(
+                to=cell,
+                from_=str(number.phone_number),
+                body=texts.team_alert(business, summary=alert.summary, url=url),
+                status_callback=gateway.status_callback_url(),
+            )
+        except (gateway.SendError, gateway.OutcomeUnknown) as exc:
+            logger.warning("alert %s text to a member failed: %s", alert.pk, exc)
+            continue
+        sent += 1
+    return sent
 
 
 def sweep_due_handoffs() -> int:

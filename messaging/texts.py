@@ -24,6 +24,7 @@ HELP_REPLY = (
 CALLBACK_CONFIRMATION = (
     "Thanks {name} — {business} got your request and will call you soon. Reply STOP to opt out."
 )
+TEAM_ALERT = "Lasso for {business}: {summary} {url}"
 STOP_LINE = "Reply STOP to opt out."
 
 QUESTION_MAX = 120
@@ -70,6 +71,11 @@ def opt_in_confirmation(business: Business) -> str:
 def help_reply(business: Business) -> str:
     support = business.support_contact or "reply to this text"
     return HELP_REPLY.format(business=business.name, support=support)
+
+
+def team_alert(business: Business, *, summary: str, url: str) -> str:
+    short = summary if len(summary) <= 100 else summary[:99].rstrip() + "…"
+    return TEAM_ALERT.format(business=business.name, summary=short, url=url)
 
 
 def callback_confirmation(business: Business, *, name: str) -> str:

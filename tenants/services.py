@@ -384,3 +384,23 @@ def remove_member(*, business: Business, member_id: uuid.UUID) -> Membership:
         _refuse_if_last_owner(business=business, membership=membership, action="removed")
         membership.delete()
     return membership
+
+
+def set_member_alerts(
+    *, business: Business, user: User, mobile_number: str, sms_alerts: bool
+) -> Membership:
+    """A member's own cell and whether Lasso texts it when a customer needs the team.
+    Each member sets this for themselves only."""
+    membership = Membership.objects.get(business=business, user=user)
+    cleaned = ""
+    if mobile_number.strip():
+        try:
+            cleaned = str(parse_e164(mobile_number, field="Mobile number"))
+        except BusinessSetupError as exc:
+            raise ValidationError({"mobile_number": str(exc)}) from exc
+    if sms_alerts and not cleaned:
+        raise ValidationError({"mobile_number": "Add your mobile number to get text alerts."})
+    membership.mobile_number = cleaned
+    membership.sms_alerts = sms_alerts
+    membership.save(update_fields=["mobile_number", "sms_alerts"])
+    return membership

@@ -16,6 +16,7 @@ urlpatterns = [
     path("settings/blocked/remove/", views.unblock_number, name="unblock_number"),
     path("team/", views.team, name="team"),
     path("team/invite/", views.invite_member, name="team_invite"),
+    path("team/my-alerts/", views.my_alerts, name="team_my_alerts"),
     # Member ids are looked up within the active business only: another business's is a 404.
     path("team/<uuid:member_id>/role/", views.member_role, name="team_role"),
     path("team/<uuid:member_id>/remove/", views.member_remove, name="team_remove"),

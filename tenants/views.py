@@ -232,7 +232,8 @@ def _render_team(
     request: HttpRequest,
     *,
     invite_form: InviteForm | None = None,
-    member_error: tuple[int, str] | None = None,
+    member_error: tuple[uuid.UUID, str] | None = None,
+    alerts_error: str = "",
 ) -> HttpResponse:
     business: Business = request.business  # type: ignore[attr-defined]
     members = list(members_of(business=business).order_by("role", "user__email"))
@@ -243,8 +244,11 @@ def _render_team(
         member.error = (  # type: ignore[attr-defined]
             member_error[1] if member_error and member_error[0] == member.public_id else ""
         )
+    mine = next(m for m in members if m.user_id == request.user.pk)
     context = {
         "members": members,
+        "mine": mine,
+        "alerts_error": alerts_error,
         "invite_form": invite_form or InviteForm(),
         "can_manage": request.membership.is_owner,  # type: ignore[attr-defined]
     }
@@ -255,6 +259,23 @@ def _render_team(
 @business_view()
 def team(request: HttpRequest) -> HttpResponse:
     return _render_team(request)
+
+
+@require_POST
+@business_view()
+def my_alerts(request: HttpRequest) -> HttpResponse:
+    """Any member, owner or staff, sets text alerts for their own cell."""
+    try:
+        services.set_member_alerts(
+            business=request.business,  # type: ignore[attr-defined]
+            user=request.user,
+            mobile_number=request.POST.get("mobile_number", "")[:32],
+            sms_alerts=request.POST.get("sms_alerts") == "on",
+        )
+    except ValidationError as exc:
+        return _render_team(request, alerts_error=" ".join(exc.messages))
+    messages.success(request, "Your alert settings were saved.")
+    return redirect("dashboard:team")
 
 
 @require_POST
