@@ -1,0 +1,232 @@
+"""The real parts the integration tests start: a private Redis, Celery workers, Prism.
+
+Each is a subprocess in its own session, so stopping one never touches the shared services
+(PostgreSQL on 5432, Redis on 6379) that other test processes use.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+import redis
+from django.conf import settings
+
+T = TypeVar("T")
+
+REPO = Path(settings.BASE_DIR)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(
+    check: Callable[[], T], *, timeout: float, message: str, interval: float = 0.05
+) -> T:
+    """Poll `check` until it returns something truthy; fail with `message` at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{message} (waited {timeout}s)")
+        time.sleep(interval)
+
+
+def port_open(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.2)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+class Process:
+    """A subprocess in its own process group, its output in a log file."""
+
+    def __init__(self, name: str, log_path: Path) -> None:
+        self.name = name
+        self.log_path = log_path
+        self.proc: subprocess.Popen[bytes] | None = None
+        self._log_offset = 0
+
+    @property
+    def running(self) -> bool:
+        return self.proc is not None and self.proc.poll() is None
+
+    def spawn(self, argv: list[str], *, env: dict[str, str] | None = None) -> None:
+        self._log_offset = self.log_path.stat().st_size if self.log_path.exists() else 0
+        with self.log_path.open("ab") as log:
+            self.proc = subprocess.Popen(
+                argv,
+                cwd=REPO,
+                env=env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                start_new_session=True,
+            )
+
+    def log_since_start(self) -> str:
+        if not self.log_path.exists():
+            return ""
+        with self.log_path.open("rb") as log:
+            log.seek(self._log_offset)
+            return log.read().decode(errors="replace")
+
+    def signal_group(self, sig: int) -> None:
+        if self.running:
+            assert self.proc is not None
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, sig)
+
+    def stop(self, *, timeout: float = 20.0) -> None:
+        """Ask politely (SIGTERM), then SIGKILL the group."""
+        if self.proc is None:
+            return
+        self.signal_group(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self.proc = None
+
+    def kill(self) -> None:
+        """SIGKILL the whole group, as the OOM killer or a lost machine would."""
+        if self.proc is None:
+            return
+        self.signal_group(signal.SIGKILL)
+        self.proc.wait(10)
+        self.proc = None
+
+    def fail_if_exited(self) -> None:
+        if self.proc is not None and self.proc.poll() is not None:
+            raise AssertionError(
+                f"{self.name} exited with {self.proc.returncode}:\n{self.log_since_start()[-4000:]}"
+            )
+
+
+class RedisServer(Process):
+    """A Redis of the test module's own, on a free port, with nothing persisted."""
+
+    def __init__(self, log_path: Path) -> None:
+        super().__init__("redis-server", log_path)
+        self.port = free_port()
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(host="127.0.0.1", port=self.port, socket_timeout=5)
+
+    def start(self) -> None:
+        self.spawn(
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+            ]
+        )
+
+        def answers() -> bool:
+            self.fail_if_exited()
+            try:
+                return bool(self.client().ping())
+            except redis.exceptions.ConnectionError:
+                return False
+
+        wait_until(answers, timeout=10, message="private redis-server did not start")
+
+    def queue_is_idle(self) -> bool:
+        """No task waiting in a queue and none delivered but unacknowledged (running, or
+        held by a worker for a countdown)."""
+        client = self.client()
+        waiting = sum(
+            client.llen(key) for key in client.scan_iter("celery*") if client.type(key) == b"list"
+        )
+        return waiting == 0 and client.hlen("unacked") == 0
+
+
+class CeleryWorker(Process):
+    """`celery -A lasso worker --pool prefork --concurrency 2 -Q celery`, as production runs it."""
+
+    def __init__(self, log_path: Path, env: dict[str, str], *, hostname: str) -> None:
+        super().__init__("celery worker", log_path)
+        self.env = env
+        self.hostname = hostname
+
+    def start(self) -> None:
+        celery = Path(sys.executable).with_name("celery")
+        self.spawn(
+            [
+                str(celery),
+                "-A",
+                "lasso",
+                "worker",
+                "--pool",
+                "prefork",
+                "--concurrency",
+                "2",
+                "-Q",
+                "celery",
+                "--loglevel",
+                "INFO",
+                # Only start-up speed: no other workers to sync with or gossip to.
+                "--without-mingle",
+                "--without-gossip",
+                "--hostname",
+                f"{self.hostname}@%h",
+            ],
+            env=self.env,
+        )
+
+        def ready() -> bool:
+            self.fail_if_exited()
+            return " ready." in self.log_since_start()
+
+        wait_until(ready, timeout=60, message="celery worker did not become ready", interval=0.1)
+
+
+class Prism(Process):
+    """Stoplight Prism mocking Twilio's own OpenAPI spec: it rejects requests the spec does
+    not allow and answers valid ones with the spec's example resource."""
+
+    def __init__(self, log_path: Path, *, executable: str, spec: Path) -> None:
+        super().__init__("prism", log_path)
+        self.executable = executable
+        self.spec = spec
+        self.port = free_port()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        self.spawn(
+            [self.executable, "mock", "-p", str(self.port), "-h", "127.0.0.1", str(self.spec)]
+        )
+
+        def listening() -> bool:
+            self.fail_if_exited()
+            return port_open(self.port)
+
+        wait_until(listening, timeout=90, message="prism did not start listening", interval=0.1)
