@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 
 import phonenumbers
 from django.db import IntegrityError, transaction
+from django.db.models import Exists, Q
 from django.utils import timezone
 
 from calls.models import Call
@@ -57,7 +58,36 @@ def _digits(raw: str) -> str:
     return "".join(ch for ch in raw if ch.isdigit())
 
 
-def skip_reason(*, business: Business, call: Call) -> str:
+def _caller_facts(*, business: Business, call: Call) -> dict[str, bool]:
+    """Everything the decision needs to know about the caller, in one query."""
+    number = call.from_number
+    window = call.started_at - timedelta(hours=business.textback_cooldown_hours)
+    return (
+        Business.objects.filter(pk=business.pk)
+        .annotate(
+            is_own=Exists(
+                TwilioNumber.objects.filter(business=business).filter(
+                    Q(phone_number=number) | Q(forward_to=number)
+                )
+            ),
+            is_member=Exists(Membership.objects.filter(business=business, mobile_number=number)),
+            is_blocked=Exists(BlockedNumber.objects.filter(business=business, phone_number=number)),
+            is_repeat=Exists(
+                Call.objects.filter(
+                    business=business,
+                    from_number=number,
+                    outcome__in=[Call.Outcome.MISSED, Call.Outcome.SKIPPED],
+                    started_at__gte=window,
+                    started_at__lt=call.started_at,
+                ).exclude(pk=call.pk)
+            ),
+        )
+        .values("is_own", "is_member", "is_blocked", "is_repeat")
+        .get()
+    )
+
+
+def skip_reason(*, business: Business, call: Call, facts: dict[str, bool] | None = None) -> str:
     """Why this missed call must not be texted, or "" when it may be."""
     raw = call.from_raw.strip()
     if not raw or raw.lower().lstrip("+") in ANONYMOUS_IDS or _digits(raw) in ANONYMOUS_IDS:
@@ -67,26 +97,17 @@ def skip_reason(*, business: Business, call: Call) -> str:
         return Call.SkipReason.SHORT_CODE
     if not call.from_number:
         return Call.SkipReason.INVALID_NUMBER
-    own = set()
-    for number in TwilioNumber.objects.filter(business=business):
-        own.add(str(number.phone_number))
-        if number.forward_to:
-            own.add(str(number.forward_to))
-    if call.from_number in own:
+    facts = facts or _caller_facts(business=business, call=call)
+    if facts["is_own"]:
         return Call.SkipReason.OWN_NUMBER
-    if Membership.objects.filter(business=business, mobile_number=call.from_number).exists():
+    if facts["is_member"]:
         return Call.SkipReason.MEMBER
-    if BlockedNumber.objects.filter(business=business, phone_number=call.from_number).exists():
+    if facts["is_blocked"]:
         return Call.SkipReason.BLOCKED
     if business.same_country_only:
-        caller_region = phonenumbers.region_code_for_number(phonenumbers.parse(call.from_number))
-        business_region = phonenumbers.region_code_for_number(phonenumbers.parse(call.to_number))
-        if (
-            business_region
-            and caller_region != business_region
-            and phonenumbers.parse(call.from_number).country_code
-            != phonenumbers.parse(call.to_number).country_code
-        ):
+        caller = phonenumbers.parse(call.from_number)
+        ours = phonenumbers.parse(call.to_number)
+        if caller.country_code != ours.country_code:
             return Call.SkipReason.OTHER_COUNTRY
     return ""
 
@@ -119,16 +140,16 @@ def record_incoming(
         "call_status": call_status if call_status in KNOWN_CALL_STATUSES else "",
     }
     try:
+        # Insert first: a new call is the common case, and a retry hits the unique CallSid.
         with transaction.atomic():
-            call, created = Call.objects.get_or_create(call_sid=call_sid, defaults=defaults)
+            call, created = Call.objects.create(call_sid=call_sid, **defaults), True
     except IntegrityError:
-        # A concurrent retry inserted it first.
         call, created = Call.objects.get(call_sid=call_sid), False
     if call.business_id != business.pk:
         logger.warning("CallSid %s seen for two businesses; keeping the first", call_sid)
     if created and number.mode == TwilioNumber.Mode.MISSED_ONLY:
         # The carrier forwards only unanswered calls here: every call is missed.
-        decide(business=business, call_id=call.pk, reason="forwarded-unanswered")
+        decide(business=business, call=call, reason="forwarded-unanswered")
     return IncomingCall(call=call, created=created)
 
 
@@ -141,21 +162,33 @@ def record_screen_accepted(*, business: Business, call_sid: str) -> bool:
 
 
 def record_dial_result(
-    *, business: Business, call_sid: str, dial_status: str, duration: int | None
-) -> Call | None:
-    Call.objects.filter(business=business, call_sid=call_sid, dial_status="").update(
-        dial_status=dial_status, dial_duration=duration
-    )
-    return decide_by_sid(business=business, call_sid=call_sid)
+    *, business: Business, call: Call, dial_status: str, duration: int | None
+) -> Call:
+    """The <Dial> result, kept once; then decide with it."""
+    if not call.dial_status:
+        updated = Call.objects.filter(business=business, pk=call.pk, dial_status="").update(
+            dial_status=dial_status, dial_duration=duration
+        )
+        if updated:
+            call.dial_status, call.dial_duration = dial_status, duration
+        else:
+            call.refresh_from_db()
+    return decide(business=business, call=call)
 
 
-def record_call_status(*, business: Business, call_sid: str, call_status: str) -> Call | None:
-    if call_status in FINAL_CALL_STATUSES:
-        Call.objects.filter(business=business, call_sid=call_sid).exclude(
-            call_status__in=FINAL_CALL_STATUSES
-        ).update(call_status=call_status)
-    call = decide_by_sid(business=business, call_sid=call_sid)
-    if call is not None and call.outcome == Call.Outcome.PENDING and call_status == "completed":
+def record_call_status(*, business: Business, call: Call, call_status: str) -> Call:
+    if call_status in FINAL_CALL_STATUSES and call.call_status not in FINAL_CALL_STATUSES:
+        updated = (
+            Call.objects.filter(business=business, pk=call.pk)
+            .exclude(call_status__in=FINAL_CALL_STATUSES)
+            .update(call_status=call_status)
+        )
+        if updated:
+            call.call_status = call_status
+        else:
+            call.refresh_from_db()
+    call = decide(business=business, call=call)
+    if call.outcome == Call.Outcome.PENDING and call_status == "completed":
         # Ended with no <Dial> result yet: look again once the grace period is over.
         _settle_later(call.pk)
     return call
@@ -197,54 +230,43 @@ def derive_outcome(call: Call, *, now: datetime) -> tuple[str, str] | None:
     return None
 
 
-def decide_by_sid(*, business: Business, call_sid: str) -> Call | None:
-    call = Call.objects.filter(business=business, call_sid=call_sid).first()
-    if call is None:
-        return None
-    return decide(business=business, call_id=call.pk)
-
-
-def decide(*, business: Business, call_id: int, reason: str = "") -> Call | None:
-    """Settle a pending call if enough is known. Exactly one caller wins the conditional
-    update; that one hands a missed call to messaging, on commit."""
-    call = Call.objects.filter(business=business, pk=call_id).first()
-    if call is None or call.outcome != Call.Outcome.PENDING:
+def decide(*, business: Business, call: Call, reason: str = "") -> Call:
+    """Settle a pending call if enough is known. Exactly one request wins the conditional
+    update from "pending"; that one hands a missed call to messaging, on commit."""
+    if call.outcome != Call.Outcome.PENDING:
         return call
     now = timezone.now()
     derived = derive_outcome(call, now=now)
     if derived is None:
         return call
     outcome, why = derived
-    skip = ""
+    skip, is_repeat = "", False
     if outcome == Call.Outcome.MISSED:
-        skip = skip_reason(business=business, call=call)
+        facts = _caller_facts(business=business, call=call) if call.from_number else None
+        skip = skip_reason(business=business, call=call, facts=facts)
+        is_repeat = bool(facts and facts["is_repeat"])
         if skip:
             outcome = Call.Outcome.SKIPPED
-    is_repeat = False
-    if outcome in {Call.Outcome.MISSED, Call.Outcome.SKIPPED} and call.from_number:
-        window = now - timedelta(hours=business.textback_cooldown_hours)
-        is_repeat = Call.objects.filter(
-            business=business,
-            from_number=call.from_number,
-            outcome__in=[Call.Outcome.MISSED, Call.Outcome.SKIPPED],
-            started_at__gte=window,
-            started_at__lt=call.started_at,
-        ).exists()
+    fields = {
+        "outcome": outcome,
+        "outcome_reason": reason or why,
+        "skip_reason": skip,
+        "decided_at": now,
+        "is_repeat": is_repeat,
+    }
     with transaction.atomic():
-        won = Call.objects.filter(pk=call.pk, outcome=Call.Outcome.PENDING).update(
-            outcome=outcome,
-            outcome_reason=reason or why,
-            skip_reason=skip,
-            decided_at=now,
-            is_repeat=is_repeat,
-        )
+        won = Call.objects.filter(pk=call.pk, outcome=Call.Outcome.PENDING).update(**fields)
         if won and outcome == Call.Outcome.MISSED:
-            transaction.on_commit(lambda: hand_off_missed_call(business=business, call_id=call.pk))
-    call.refresh_from_db()
-    if won:
-        logger.info(
-            "call %s decided %s (%s%s)", call.call_sid, outcome, why, f", {skip}" if skip else ""
-        )
+            call_id = call.pk
+            transaction.on_commit(lambda: hand_off_missed_call(business=business, call_id=call_id))
+    if not won:
+        call.refresh_from_db()  # another request decided first; its decision stands
+        return call
+    for name, value in fields.items():
+        setattr(call, name, value)
+    logger.info(
+        "call %s decided %s (%s%s)", call.call_sid, outcome, why, f", {skip}" if skip else ""
+    )
     return call
 
 
@@ -280,7 +302,7 @@ def sweep_undecided_and_unhanded(*, limit: int = 500) -> int:
         call_status="completed",
         started_at__lte=now - DIAL_RESULT_GRACE,
     ).select_related("business")[:limit]:
-        decide(business=call.business, call_id=call.pk)
+        decide(business=call.business, call=call)
         count += 1
     for call in Call.objects.filter(
         outcome=Call.Outcome.MISSED,

@@ -8,7 +8,7 @@ from calls.models import Call
 def settle_call(call_id: int) -> None:
     call = Call.objects.select_related("business").filter(pk=call_id).first()
     if call is not None:
-        services.decide(business=call.business, call_id=call.pk)
+        services.decide(business=call.business, call=call)
 
 
 @shared_task(ignore_result=True)

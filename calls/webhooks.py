@@ -70,7 +70,8 @@ def incoming(request: HttpRequest) -> HttpResponse:
     if not number.forward_to:
         logger.error("voice/incoming: %s has no forward-to number; treating as missed", number)
         Call.objects.filter(pk=call.pk, call_status="").update(call_status="failed")
-        services.decide(business=business, call_id=call.pk, reason="no-forward-number")
+        call.refresh_from_db()
+        services.decide(business=business, call=call, reason="no-forward-number")
         return _twiml(twiml.missed(business=business, voicemail=business.voicemail_enabled))
     return _twiml(twiml.forward(business=business, number=number, screening=call.screening))
 
@@ -111,11 +112,11 @@ def dial_complete(request: HttpRequest) -> HttpResponse:
     else:
         call = services.record_dial_result(
             business=business,
-            call_sid=call_sid,
+            call=call,
             dial_status=dial_status,
             duration=_int(request.POST.get("DialCallDuration", "")),
         )
-    if call is not None and call.outcome == Call.Outcome.ANSWERED:
+    if call.outcome == Call.Outcome.ANSWERED:
         return _twiml(twiml.goodbye())
     return _twiml(twiml.missed(business=business, voicemail=business.voicemail_enabled))
 
@@ -150,5 +151,5 @@ def status(request: HttpRequest) -> HttpResponse:
     if call_status not in services.KNOWN_CALL_STATUSES:
         logger.warning("voice/status: %s unknown CallStatus %r", call_sid, call_status)
         return _no_content()
-    services.record_call_status(business=business, call_sid=call_sid, call_status=call_status)
+    services.record_call_status(business=business, call=call, call_status=call_status)
     return _no_content()

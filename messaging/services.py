@@ -84,10 +84,9 @@ def contact_and_conversation(
 ) -> tuple[Contact, Conversation]:
     """Get or create the contact and its conversation, locking the contact row so decisions
     about one caller (cooldown, handoff bursts) are made one at a time."""
-    Contact.objects.get_or_create(
+    contact, _ = Contact.objects.select_for_update().get_or_create(
         business=business, phone_number=phone_number, defaults={"name": name[:80]}
     )
-    contact = Contact.objects.select_for_update().get(business=business, phone_number=phone_number)
     if name and not contact.name:
         contact.name = name[:80]
         contact.save(update_fields=["name"])
@@ -101,6 +100,7 @@ def contact_and_conversation(
 def new_outbound(*, conversation: Conversation, kind: str, body: str, **links: object) -> Message:
     body = clean_body(body)
     info = segment_info(body)
+    now = timezone.now()
     return Message.objects.create(
         business=conversation.business,
         conversation=conversation,
@@ -112,7 +112,9 @@ def new_outbound(*, conversation: Conversation, kind: str, body: str, **links: o
         status=Message.Status.PENDING,
         segments=info.segments,
         encoding=info.encoding,
-        created_at=timezone.now(),
+        created_at=now,
+        # Optimistic: publishing happens on commit; enqueue_send clears this if it fails.
+        enqueued_at=now,
         **links,
     )
 
@@ -128,10 +130,11 @@ def enqueue_send(message_id: int) -> None:
         logger.warning(
             "send of message %s not enqueued (broker down); sweep will retry", message_id
         )
-        return
-    Message.objects.filter(pk=message_id, enqueued_at__isnull=True).update(
-        enqueued_at=timezone.now()
-    )
+        # Rows are created marked as enqueued (it saves a write per message); clear the
+        # mark so the sweep publishes this one within seconds.
+        Message.objects.filter(pk=message_id, status=Message.Status.PENDING).update(
+            enqueued_at=None
+        )
 
 
 def send_on_commit(message: Message) -> None:
@@ -330,6 +333,8 @@ def sweep_due_messages(*, limit: int = 500) -> int:
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
+    # Marked first, published second: a failed publish clears its own mark again.
+    Message.objects.filter(pk__in=due, status=Message.Status.PENDING).update(enqueued_at=now)
     for message_id in due:
         enqueue_send(message_id)
     # Rows stuck in "sending" past the stale limit: mark unknown, never resend.

@@ -17,7 +17,8 @@ def missed_call(tenant, django_capture_on_commit_callbacks):
                 number=tenant.number, call_sid=new_call_sid(), from_raw=caller
             ).call
             Call.objects.filter(pk=call.pk).update(dial_status="no-answer")
-            call = decide(business=tenant.business, call_id=call.pk)
+            call.refresh_from_db()
+            call = decide(business=tenant.business, call=call)
         if not send:
             from messaging.services import handle_missed_call
 

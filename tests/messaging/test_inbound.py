@@ -137,7 +137,8 @@ def test_one_business_s_stop_does_not_stop_another(
             number=other_tenant.number, call_sid="CA" + "7" * 32, from_raw=CALLER
         ).call
         Call.objects.filter(pk=call.pk).update(dial_status="busy")
-        decide(business=other_tenant.business, call_id=call.pk)
+        call.refresh_from_db()
+        decide(business=other_tenant.business, call=call)
     assert [m.body for m in outbox] == [
         "Sorry we missed your call — this is Rival Heating. What can we help with today? "
         "Reply STOP to opt out."

@@ -230,12 +230,30 @@ def test_a_message_abandoned_mid_send_becomes_unknown_not_resent(missed_call, ou
     assert outbox == []
 
 
-def test_the_sweep_sends_what_the_broker_never_got(missed_call, outbox):
-    call = missed_call(send=False)  # on-commit enqueue never ran: like Redis being down
+def test_the_sweep_sends_what_the_broker_never_got(missed_call, outbox, monkeypatch):
+    from messaging import tasks
+
+    real_apply_async = tasks.send_message.apply_async
+
+    def redis_down(*args, **kwargs):
+        raise ConnectionError("redis down")
+
+    monkeypatch.setattr(tasks.send_message, "apply_async", redis_down)
+    call = missed_call()
+    assert outbox == []
+    monkeypatch.setattr(tasks.send_message, "apply_async", real_apply_async)
     Message.objects.filter(call=call).update(created_at=timezone.now() - timedelta(minutes=1))
     assert services.sweep_due_messages() == 1
     assert len(outbox) == 1
     assert services.sweep_due_messages() == 0
+    assert len(outbox) == 1
+
+
+def test_the_sweep_republishes_a_message_stuck_unclaimed_for_minutes(missed_call, outbox):
+    call = missed_call(send=False)  # the web process died between commit and publish
+    assert services.sweep_due_messages() == 0  # not yet: a queued task may still come
+    Message.objects.filter(call=call).update(enqueued_at=timezone.now() - timedelta(minutes=6))
+    assert services.sweep_due_messages() == 1
     assert len(outbox) == 1
 
 
