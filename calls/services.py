@@ -164,16 +164,22 @@ def record_screen_accepted(*, business: Business, call_sid: str) -> bool:
 def record_dial_result(
     *, business: Business, call: Call, dial_status: str, duration: int | None
 ) -> Call:
-    """The <Dial> result, kept once; then decide with it."""
-    if not call.dial_status:
-        updated = Call.objects.filter(business=business, pk=call.pk, dial_status="").update(
+    """The <Dial> result, kept once; then decide with it. When it settles the call, the
+    result is written with the decision, in one statement."""
+    if call.dial_status:
+        return decide(business=business, call=call)
+    call.dial_status, call.dial_duration = dial_status, duration
+    decided = decide(
+        business=business,
+        call=call,
+        also={"dial_status": dial_status, "dial_duration": duration},
+    )
+    if decided.outcome == Call.Outcome.PENDING or not decided.dial_status:
+        # Not settled by this result (or another request settled it first): keep it anyway.
+        Call.objects.filter(business=business, pk=call.pk, dial_status="").update(
             dial_status=dial_status, dial_duration=duration
         )
-        if updated:
-            call.dial_status, call.dial_duration = dial_status, duration
-        else:
-            call.refresh_from_db()
-    return decide(business=business, call=call)
+    return decided
 
 
 def record_call_status(*, business: Business, call: Call, call_status: str) -> Call:
@@ -230,7 +236,9 @@ def derive_outcome(call: Call, *, now: datetime) -> tuple[str, str] | None:
     return None
 
 
-def decide(*, business: Business, call: Call, reason: str = "") -> Call:
+def decide(
+    *, business: Business, call: Call, reason: str = "", also: dict[str, object] | None = None
+) -> Call:
     """Settle a pending call if enough is known. Exactly one request wins the conditional
     update from "pending"; that one hands a missed call to messaging, on commit."""
     if call.outcome != Call.Outcome.PENDING:
@@ -248,6 +256,7 @@ def decide(*, business: Business, call: Call, reason: str = "") -> Call:
         if skip:
             outcome = Call.Outcome.SKIPPED
     fields = {
+        **(also or {}),
         "outcome": outcome,
         "outcome_reason": reason or why,
         "skip_reason": skip,

@@ -84,17 +84,38 @@ def contact_and_conversation(
 ) -> tuple[Contact, Conversation]:
     """Get or create the contact and its conversation, locking the contact row so decisions
     about one caller (cooldown, handoff bursts) are made one at a time."""
-    contact, _ = Contact.objects.select_for_update().get_or_create(
-        business=business, phone_number=phone_number, defaults={"name": name[:80]}
+    contact = (
+        Contact.objects.select_for_update(of=("self",))
+        .select_related("conversation")
+        .filter(business=business, phone_number=phone_number)
+        .first()
     )
+    if contact is None or not hasattr(contact, "conversation"):
+        # INSERT … ON CONFLICT DO NOTHING: a concurrent first contact from the same number
+        # neither fails nor needs a savepoint; the locking read below settles who is first.
+        Contact.objects.bulk_create(
+            [Contact(business=business, phone_number=phone_number, name=name[:80])],
+            ignore_conflicts=True,
+        )
+        contact = Contact.objects.select_for_update().get(
+            business=business, phone_number=phone_number
+        )
+        Conversation.objects.bulk_create(
+            [
+                Conversation(
+                    business=business,
+                    contact=contact,
+                    business_number=business_number,
+                    last_activity_at=at,
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        contact.conversation = Conversation.objects.get(contact=contact)
     if name and not contact.name:
         contact.name = name[:80]
         contact.save(update_fields=["name"])
-    conversation, _ = Conversation.objects.get_or_create(
-        contact=contact,
-        defaults={"business": business, "business_number": business_number, "last_activity_at": at},
-    )
-    return contact, conversation
+    return contact, contact.conversation
 
 
 def new_outbound(*, conversation: Conversation, kind: str, body: str, **links: object) -> Message:
