@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from calls.models import Call
 from messaging.models import Message
@@ -10,13 +10,27 @@ from tenants.models import Business
 
 
 def calls_for(*, business: Business, outcome: str = "") -> QuerySet[Call]:
-    """The business's calls, newest first, each with its text-back's status (if any)."""
+    """The business's calls, newest first, each with its text-back's status (if any) and how
+    many times this caller had called by then (repeat callers are the hottest leads)."""
     textback = Message.objects.filter(call=OuterRef("pk"), kind=Message.Kind.TEXTBACK)
+    calls_so_far = (
+        Call.objects.filter(
+            business=business,
+            from_number=OuterRef("from_number"),
+            started_at__lte=OuterRef("started_at"),
+        )
+        .exclude(from_number="")
+        .order_by()
+        .values("from_number")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     calls = (
         Call.objects.filter(business=business)
         .annotate(
             textback_status=Subquery(textback.values("status")[:1]),
             textback_error=Subquery(textback.values("error_message")[:1]),
+            caller_call_count=Subquery(calls_so_far[:1]),
         )
         .order_by("-started_at", "-id")
     )

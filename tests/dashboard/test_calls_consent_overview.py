@@ -26,6 +26,7 @@ def test_the_calls_page_shows_outcomes_and_whether_a_textback_went_out(
     assert "already texted within the cooldown" in page
     assert "Caller ID withheld" in page
     assert "repeat" in page
+    assert "call #2" in page and "call #3" not in page
     missed_only = owner_client.get("/app/calls/?outcome=skipped").content.decode()
     assert "anonymous" in missed_only and CALLER not in missed_only
 
