@@ -123,7 +123,7 @@ def new_outbound(*, conversation: Conversation, kind: str, body: str, **links: o
     info = segment_info(body)
     now = timezone.now()
     return Message.objects.create(
-        business=conversation.business,
+        business_id=conversation.business_id,
         conversation=conversation,
         direction=Message.Direction.OUTBOUND,
         kind=kind,
@@ -217,7 +217,15 @@ def handle_missed_call(*, business: Business, call_id: int) -> Message | None:
             )
             conversation.last_textback_at = now
             send_on_commit(message)
-        conversation.save()
+        conversation.save(
+            update_fields=[
+                "business_number",
+                "last_activity_at",
+                "repeat_calls",
+                "needs_reply",
+                "last_textback_at",
+            ]
+        )
         call.handed_off_at = now
         call.save(update_fields=["handed_off_at"])
         return message
