@@ -23,10 +23,13 @@ ensure_venv() {
 }
 
 ensure_postgres() {
-  if ! command -v pg_ctlcluster >/dev/null; then apt_install postgresql postgresql-contrib; fi
+  # The client alone (psql, pg_isready) is not enough: look for the server binaries.
+  if ! command -v pg_ctlcluster >/dev/null || ! ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1; then
+    apt_install postgresql postgresql-contrib
+  fi
   if ! pg_isready -q -h 127.0.0.1 -p 5432; then
     local version
-    version=$(ls /usr/lib/postgresql | sort -V | tail -n 1)
+    version=$(ls -d /usr/lib/postgresql/*/bin/postgres | sort -V | tail -n 1 | cut -d/ -f5)
     if [ ! -d "/etc/postgresql/$version/main" ]; then as_root pg_createcluster "$version" main; fi
     as_root pg_ctlcluster "$version" main start
     for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
