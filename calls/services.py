@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import phonenumbers
-from django.db import IntegrityError, transaction
-from django.db.models import Exists, Q
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from calls.models import Call
@@ -59,32 +58,50 @@ def _digits(raw: str) -> str:
 
 
 def _caller_facts(*, business: Business, call: Call) -> dict[str, bool]:
-    """Everything the decision needs to know about the caller, in one query."""
+    """Everything the decision needs to know about the caller, in one query.
+
+    Written as SQL because it runs on every missed call: the ORM spent ten times longer
+    compiling the four EXISTS clauses than PostgreSQL spends running them.
+    """
     number = call.from_number
-    window = call.started_at - timedelta(hours=business.textback_cooldown_hours)
-    return (
-        Business.objects.filter(pk=business.pk)
-        .annotate(
-            is_own=Exists(
-                TwilioNumber.objects.filter(business=business).filter(
-                    Q(phone_number=number) | Q(forward_to=number)
-                )
-            ),
-            is_member=Exists(Membership.objects.filter(business=business, mobile_number=number)),
-            is_blocked=Exists(BlockedNumber.objects.filter(business=business, phone_number=number)),
-            is_repeat=Exists(
-                Call.objects.filter(
-                    business=business,
-                    from_number=number,
-                    outcome__in=[Call.Outcome.MISSED, Call.Outcome.SKIPPED],
-                    started_at__gte=window,
-                    started_at__lt=call.started_at,
-                ).exclude(pk=call.pk)
-            ),
-        )
-        .values("is_own", "is_member", "is_blocked", "is_repeat")
-        .get()
-    )
+    since = call.started_at - timedelta(hours=business.textback_cooldown_hours)
+    sql = f"""
+        SELECT
+          EXISTS (SELECT 1 FROM {TwilioNumber._meta.db_table}
+                  WHERE business_id = %s AND (phone_number = %s OR forward_to = %s)),
+          EXISTS (SELECT 1 FROM {Membership._meta.db_table}
+                  WHERE business_id = %s AND mobile_number = %s),
+          EXISTS (SELECT 1 FROM {BlockedNumber._meta.db_table}
+                  WHERE business_id = %s AND phone_number = %s),
+          EXISTS (SELECT 1 FROM {Call._meta.db_table}
+                  WHERE business_id = %s AND from_number = %s AND outcome IN (%s, %s)
+                    AND started_at >= %s AND started_at < %s AND id <> %s)
+    """  # noqa: S608 - table names come from our models; values are parameters
+    params = [
+        business.pk,
+        number,
+        number,
+        business.pk,
+        number,
+        business.pk,
+        number,
+        business.pk,
+        number,
+        Call.Outcome.MISSED,
+        Call.Outcome.SKIPPED,
+        since,
+        call.started_at,
+        call.pk,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        own, member, blocked, repeat = cursor.fetchone()
+    return {
+        "is_own": bool(own),
+        "is_member": bool(member),
+        "is_blocked": bool(blocked),
+        "is_repeat": bool(repeat),
+    }
 
 
 def skip_reason(*, business: Business, call: Call, facts: dict[str, bool] | None = None) -> str:
