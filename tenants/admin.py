@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from tenants.models import BlockedNumber, Business, Membership, TwilioNumber, User
+from tenants.models import ApiToken, BlockedNumber, Business, Membership, TwilioNumber, User
 
 
 class TwilioNumberInline(admin.TabularInline):
@@ -60,3 +60,16 @@ class UserAdmin(BaseUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
     filter_horizontal = ["groups"]
     inlines = [MembershipInline]
+
+
+@admin.register(ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Keys are stored only as hashes: an admin can see and revoke tokens, never read one."""
+
+    list_display = ["name", "user", "prefix", "created_at", "last_used_at", "revoked_at"]
+    search_fields = ["name", "prefix", "user__email"]
+    raw_id_fields = ["user"]
+    readonly_fields = ["key_hash", "prefix", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # tokens are created by their owner, who alone sees the key
