@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,15 +25,12 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from tests.waiting import free_port  # noqa: E402 - needs the repository on the path
+
 DB_NAME = "lasso_bench_dashboard"
 PG = "postgres://lasso:lasso@127.0.0.1:5432"
 PASSWORD = "bench-password-1234"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def environment(port: int) -> dict[str, str]:

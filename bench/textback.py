@@ -26,7 +26,6 @@ import json
 import math
 import os
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -46,6 +45,9 @@ import redis
 from twilio.request_validator import RequestValidator
 
 REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+from tests.waiting import free_port, wait_until  # noqa: E402 - needs the repository on the path
+
 VENV_BIN = Path(sys.executable).parent
 ACCOUNT_SID = "AC" + "b" * 32
 AUTH_TOKEN = "bench-auth-token"
@@ -55,23 +57,6 @@ VOICE = "/webhooks/twilio/voice/"
 
 
 # --- processes --------------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(check, *, timeout: float, what: str, interval: float = 0.1):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise SystemExit(f"bench: {what} (waited {timeout}s)")
-        time.sleep(interval)
-
-
 class Processes:
     """Every subprocess the bench starts, each in its own process group; stopped in reverse."""
 
@@ -568,7 +553,7 @@ def main() -> int:
             except redis.exceptions.ConnectionError:
                 return False
 
-        wait_until(redis_up, timeout=10, what="private redis did not start")
+        wait_until(redis_up, timeout=10, message="private redis did not start")
 
         procs.start(
             "twilio-stub",
@@ -579,7 +564,7 @@ def main() -> int:
         first_line = wait_until(
             lambda: (procs.check_alive(), stub_log.read_text().strip())[1],
             timeout=15,
-            what="the Twilio stand-in did not start",
+            message="the Twilio stand-in did not start",
         )
         stub_url = first_line.splitlines()[0].removeprefix("listening on ").strip()
 
@@ -665,14 +650,16 @@ def main() -> int:
             procs.check_alive()
             return http_get(f"{public_base_url}/healthz")[0] == 200
 
-        wait_until(web_up, timeout=60, what="gunicorn did not answer /healthz")
+        wait_until(web_up, timeout=60, message="gunicorn did not answer /healthz")
 
         def worker_consuming() -> bool:
             # A worker waiting for tasks is blocked in BRPOP on the queue.
             procs.check_alive()
             return any(client.get("cmd") == "brpop" for client in broker.client_list())
 
-        wait_until(worker_consuming, timeout=60, what="the celery worker did not start consuming")
+        wait_until(
+            worker_consuming, timeout=60, message="the celery worker did not start consuming"
+        )
 
         print(
             f"bench: {args.rate:g} calls/s for {args.duration:g} s against {public_base_url}",
@@ -693,12 +680,12 @@ def main() -> int:
             got = {r["form"].get("To") for r in json.loads(body) if r["status"] == 201}
             return expected <= got
 
-        with contextlib.suppress(SystemExit):
-            wait_until(texted_everyone, timeout=args.drain_timeout, what="drain", interval=0.5)
+        with contextlib.suppress(TimeoutError):
+            wait_until(texted_everyone, timeout=args.drain_timeout, message="drain", interval=0.5)
         # Let anything still queued or running finish, so a late duplicate would be counted.
-        with contextlib.suppress(SystemExit):
+        with contextlib.suppress(TimeoutError):
             wait_until(
-                lambda: broker_idle(broker), timeout=30, what="queue did not drain", interval=0.2
+                lambda: broker_idle(broker), timeout=30, message="queue did not drain", interval=0.2
             )
         cpu.stop()
         status, body = http_get(f"{stub_url}/_stub/requests", timeout=10)

@@ -182,3 +182,28 @@ def outbox():
     from messaging.gateway import memory_backend
 
     return memory_backend.outbox
+
+
+@pytest.fixture
+def text_in(tenant, twilio, django_capture_on_commit_callbacks):
+    """A customer texts a business through the signed SMS webhook, with on-commit work
+    (sends, alerts) run as a committed request would. Returns the webhook's response."""
+
+    def send(
+        body: str, *, sid: str | None = None, caller: str = CALLER, to: str | None = None, **extra
+    ):
+        params = {
+            "MessageSid": sid or new_message_sid(),
+            "From": caller,
+            "To": to or str(tenant.number.phone_number),
+            "Body": body,
+            "NumMedia": "0",
+            **extra,
+        }
+        with django_capture_on_commit_callbacks(execute=True):
+            response = twilio.post("/webhooks/twilio/sms/incoming/", params)
+        assert response.status_code == 200, response.content
+        assert response["Content-Type"].startswith("text/xml")
+        return response
+
+    return send

@@ -18,7 +18,7 @@ from messaging.models import Contact, Conversation, Message
 from tenants.models import Business, User
 from tenants.tokens import create_token
 from tests.calls.helpers import CallFlow
-from tests.conftest import CALLER, Tenant, new_call_sid, new_message_sid
+from tests.conftest import CALLER, Tenant, new_call_sid
 
 SMS_INCOMING = "/webhooks/twilio/sms/incoming/"
 
@@ -49,25 +49,13 @@ def outsider_api(outsider: User) -> APIClient:
 
 
 @pytest.fixture
-def text_in(tenant, twilio, django_capture_on_commit_callbacks) -> Callable[..., Conversation]:
-    """A customer texts a business's number, through the signed SMS webhook; returns the
-    conversation it lands in."""
+def text_in(tenant, text_in) -> Callable[..., Conversation]:
+    """The shared text_in, returning the conversation the text lands in."""
 
     def send(body: str, *, caller: str = CALLER, to: Tenant | None = None) -> Conversation:
-        number = str((to or tenant).number.phone_number)
-        params = {
-            "MessageSid": new_message_sid(),
-            "From": caller,
-            "To": number,
-            "Body": body,
-            "NumMedia": "0",
-        }
-        with django_capture_on_commit_callbacks(execute=True):
-            response = twilio.post(SMS_INCOMING, params)
-        assert response.status_code == 200, response.content
-        return Conversation.objects.get(
-            business=(to or tenant).business, contact__phone_number=caller
-        )
+        target = to or tenant
+        text_in(body, caller=caller, to=str(target.number.phone_number))
+        return Conversation.objects.get(business=target.business, contact__phone_number=caller)
 
     return send
 

@@ -42,7 +42,11 @@ def test_it_shows_an_unchecked_box_with_the_disclosure_beside_it(live_server, pa
     assert box.get_attribute("required") is None
     assert disclosure.is_visible()
     assert " ".join(disclosure.inner_text().split()) == SEED_DISCLOSURE
-    box_at, text_at, submit_at = box.bounding_box(), disclosure.bounding_box(), submit.bounding_box()
+    box_at, text_at, submit_at = (
+        box.bounding_box(),
+        disclosure.bounding_box(),
+        submit.bounding_box(),
+    )
     # Beside the box (to its right, starting on the same line), and above the submit button.
     assert text_at["x"] >= box_at["x"] + box_at["width"]
     assert abs(text_at["y"] - box_at["y"]) < box_at["height"]

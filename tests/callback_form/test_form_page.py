@@ -81,7 +81,8 @@ def test_it_escapes_a_business_name_in_the_heading_and_disclosure(client, tenant
 
 
 @pytest.mark.parametrize(
-    ("field", "limit"), [("name", 80), ("phone_number", 32), ("details", 1000), ("preferred_time", 80)]
+    ("field", "limit"),
+    [("name", 80), ("phone_number", 32), ("details", 1000), ("preferred_time", 80)],
 )
 def test_it_limits_the_length_of_every_field_in_the_browser(client, house, field, limit):
     page = client.get("/request-callback/").content.decode()

@@ -31,14 +31,19 @@ def test_it_lists_the_businesss_requests_newest_first(owner_client, tenant):
 
 
 def test_it_lists_with_the_same_number_of_queries_however_many_requests(owner_client, tenant):
-    make_request(tenant.business, status=CallbackRequest.Status.CALLED_BACK,
-                 called_back_by=tenant.staff)
+    make_request(
+        tenant.business, status=CallbackRequest.Status.CALLED_BACK, called_back_by=tenant.staff
+    )
     owner_client.get("/app/callbacks/")  # the first visit also saves the active business
     with CaptureQueriesContext(connection) as one:
         owner_client.get("/app/callbacks/")
     for index in range(10):
-        make_request(tenant.business, name=f"Caller {index}",
-                     status=CallbackRequest.Status.CALLED_BACK, called_back_by=tenant.owner)
+        make_request(
+            tenant.business,
+            name=f"Caller {index}",
+            status=CallbackRequest.Status.CALLED_BACK,
+            called_back_by=tenant.owner,
+        )
 
     with CaptureQueriesContext(connection) as many:
         page = owner_client.get("/app/callbacks/").content.decode()

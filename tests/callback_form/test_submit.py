@@ -37,9 +37,7 @@ def texts_to(number: str, outbox) -> tuple[list[Message], list]:
     )
 
 
-def test_it_stores_a_request_without_consent_and_never_texts(
-    submit, form_path, tenant, outbox
-):
+def test_it_stores_a_request_without_consent_and_never_texts(submit, form_path, tenant, outbox):
     response = submit(form_path)
 
     assert response.status_code == 302
@@ -104,7 +102,9 @@ def test_it_records_lassos_own_form_with_the_seed_wording(submit, house):
     assert CallbackRequest.objects.get(business=house).sms_consent is True
 
 
-def test_it_thanks_a_person_who_asked_for_texts_and_tells_them_how_to_stop(client, submit, form_path):
+def test_it_thanks_a_person_who_asked_for_texts_and_tells_them_how_to_stop(
+    client, submit, form_path
+):
     response = submit(form_path, sms_consent="on")
     page = html.unescape(client.get(response["Location"]).content.decode())
 

@@ -2,31 +2,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import CALLER, new_message_sid
+from tests.conftest import CALLER
 
 INCOMING = "/webhooks/twilio/sms/incoming/"
-
-
-@pytest.fixture
-def text_in(tenant, twilio, django_capture_on_commit_callbacks):
-    """A customer texts the business through the signed webhook."""
-
-    def send(body: str, *, caller: str = CALLER, number=None):
-        number = number or tenant.number
-        with django_capture_on_commit_callbacks(execute=True):
-            response = twilio.post(
-                INCOMING,
-                {
-                    "MessageSid": new_message_sid(),
-                    "From": caller,
-                    "To": str(number.phone_number),
-                    "Body": body,
-                    "NumMedia": "0",
-                },
-            )
-        assert response.status_code == 200
-
-    return send
 
 
 @pytest.fixture

@@ -12,37 +12,17 @@ import signal
 import socket
 import subprocess
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
 import redis
 from django.conf import settings
 
+from tests.waiting import free_port, wait_until
+
 T = TypeVar("T")
 
 REPO = Path(settings.BASE_DIR)
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_until(
-    check: Callable[[], T], *, timeout: float, message: str, interval: float = 0.05
-) -> T:
-    """Poll `check` until it returns something truthy; fail with `message` at the deadline."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"{message} (waited {timeout}s)")
-        time.sleep(interval)
 
 
 def port_open(port: int) -> bool:

@@ -17,28 +17,6 @@ pytestmark = pytest.mark.django_db
 INCOMING = "/webhooks/twilio/sms/incoming/"
 
 
-@pytest.fixture
-def text_in(tenant, twilio, django_capture_on_commit_callbacks):
-    def send(
-        body: str, *, sid: str | None = None, caller: str = CALLER, to: str | None = None, **extra
-    ):
-        params = {
-            "MessageSid": sid or new_message_sid(),
-            "From": caller,
-            "To": to or str(tenant.number.phone_number),
-            "Body": body,
-            "NumMedia": "0",
-            **extra,
-        }
-        with django_capture_on_commit_callbacks(execute=True):
-            response = twilio.post(INCOMING, params)
-        assert response.status_code == 200, response.content
-        assert response["Content-Type"].startswith("text/xml")
-        return response
-
-    return send
-
-
 def bodies(outbox):
     return [m.body for m in outbox]
 

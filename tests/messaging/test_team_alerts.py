@@ -5,29 +5,11 @@ from __future__ import annotations
 import pytest
 
 from tenants.models import Membership
-from tests.conftest import CALLER, new_message_sid
+from tests.conftest import CALLER
 
 pytestmark = pytest.mark.django_db
 
 OWNER_CELL = "+13125550188"
-
-
-@pytest.fixture
-def text_in(tenant, twilio, django_capture_on_commit_callbacks):
-    def send(body: str, caller: str = CALLER):
-        with django_capture_on_commit_callbacks(execute=True):
-            twilio.post(
-                "/webhooks/twilio/sms/incoming/",
-                {
-                    "MessageSid": new_message_sid(),
-                    "From": caller,
-                    "To": str(tenant.number.phone_number),
-                    "Body": body,
-                    "NumMedia": "0",
-                },
-            )
-
-    return send
 
 
 def turn_on(client, number=OWNER_CELL, enabled=True):

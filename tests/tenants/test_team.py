@@ -272,7 +272,12 @@ def test_an_owner_cannot_touch_another_business_members_by_id(owner_client, othe
     theirs = member(other_tenant, other_tenant.staff)
     assert owner_client.post(role_url(theirs), {"role": "owner"}).status_code == 404
     assert owner_client.post(remove_url(theirs)).status_code == 404
-    assert owner_client.post(reverse("dashboard:team_remove", args=["00000000-0000-4000-8000-000000000000"])).status_code == 404
+    assert (
+        owner_client.post(
+            reverse("dashboard:team_remove", args=["00000000-0000-4000-8000-000000000000"])
+        ).status_code
+        == 404
+    )
     assert team_state(other_tenant) == before
 
 
