@@ -18,7 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from messaging.models import Alert, Conversation, Message
-from tenants.selectors import members_of
+from tenants.selectors import default_number, members_of
 
 logger = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ def text_members(*, alert: Alert, url: str) -> int:
     from messaging import gateway, texts
 
     business = alert.business
-    number = business.numbers.order_by("pk").first()
+    number = default_number(business=business)
     if number is None:
         return 0
     sent = 0

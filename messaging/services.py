@@ -25,6 +25,7 @@ from messaging import gateway, texts
 from messaging.encoding import clean_body, segment_info
 from messaging.models import Alert, Contact, Conversation, Message
 from tenants.models import Business
+from tenants.selectors import default_number
 
 logger = logging.getLogger(__name__)
 
@@ -455,7 +456,7 @@ def open_callback_conversation(
     ticked the SMS box and the ledger shows it — send one confirmation text. Idempotent."""
     from messaging.handoff import notify_on_commit
 
-    number_row = business.numbers.order_by("pk").first()
+    number_row = default_number(business=business)
     business_number = str(number_row.phone_number) if number_row else ""
     with transaction.atomic():
         now = timezone.now()

@@ -18,6 +18,11 @@ def number_for_called(*, to: str) -> TwilioNumber | None:
     )
 
 
+def default_number(*, business: Business) -> TwilioNumber | None:
+    """The number Lasso texts from when no call or text picked one (its first number)."""
+    return TwilioNumber.objects.filter(business=business).order_by("pk").first()
+
+
 def memberships_for_user(*, user: User) -> QuerySet[Membership]:
     return (
         Membership.objects.filter(user=user).select_related("business").order_by("business__name")
