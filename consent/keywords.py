@@ -18,6 +18,9 @@ class Intent(StrEnum):
     OPT_IN = "opt_in"
     HELP = "help"
     MESSAGE = "message"
+    # Neither clearly "stop" nor clearly not ("cancel that", "who gave you this number?"):
+    # stored as a customer message and flagged for a person to read before replying.
+    POSSIBLE_OPT_OUT = "possible_opt_out"
 
 
 # Keywords carriers and Twilio's Advanced Opt-Out recognise.

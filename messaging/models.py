@@ -42,6 +42,9 @@ class Conversation(models.Model):
     last_textback_at = models.DateTimeField(null=True, blank=True)
     unread_count = models.PositiveIntegerField(default=0)
     needs_reply = models.BooleanField(default=False)
+    # The customer wrote something that may mean "stop" ("cancel that", "who gave you this
+    # number?"): a person should read it before anyone replies.
+    possible_opt_out = models.BooleanField(default=False)
     repeat_calls = models.PositiveIntegerField(default=0)
     # The handoff burst: members are notified once, then not again until they have seen it
     # or the conversation has been quiet for a while (see messaging.handoff).
@@ -78,6 +81,7 @@ class Message(models.Model):
         UNDELIVERED = "undelivered", "Undelivered"
         FAILED = "failed", "Failed"
         UNKNOWN = "unknown", "Outcome unknown (not resent)"
+        EXPIRED = "expired", "Not sent: too late (caller queued for a callback)"
         CANCELED = "canceled", "Not sent"
         RECEIVED = "received", "Received"
 
@@ -150,6 +154,19 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.direction} {self.kind} {self.to_number} ({self.status})"
+
+
+# A text-back in one of these states reached Twilio, may have, or is on its way: it starts
+# the per-caller cooldown. Refused, expired and failed-before-Twilio text-backs do not.
+TEXTED_STATUSES = (
+    Message.Status.PENDING,
+    Message.Status.SENDING,
+    Message.Status.QUEUED,
+    Message.Status.SENT,
+    Message.Status.DELIVERED,
+    Message.Status.UNDELIVERED,
+    Message.Status.UNKNOWN,
+)
 
 
 class Alert(models.Model):

@@ -188,6 +188,7 @@ SETTINGS_FIELDS = [
     "ring_timeout_seconds",
     "screening_enabled",
     "textback_cooldown_hours",
+    "textback_fresh_minutes",
     "reply_window_days",
     "same_country_only",
     "support_contact",

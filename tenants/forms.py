@@ -77,6 +77,14 @@ class SettingsForm(forms.Form):
         label="Text-back cooldown (hours)",
         help_text="A caller who calls again within this time is not texted again.",
     )
+    textback_fresh_minutes = whole_number(
+        low=5,
+        high=240,
+        unit="minutes",
+        label="Send a text-back only within (minutes)",
+        help_text="If Lasso cannot send the text-back this soon after the call (an outage), "
+        "it is not sent late: the caller goes to your callback queue instead.",
+    )
     reply_window_days = whole_number(
         low=1,
         high=90,

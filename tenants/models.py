@@ -84,6 +84,12 @@ class Business(models.Model):
     textback_cooldown_hours = models.PositiveSmallIntegerField(
         default=24, validators=[MinValueValidator(1), MaxValueValidator(168)]
     )
+    textback_fresh_minutes = models.PositiveSmallIntegerField(
+        default=15,
+        validators=[MinValueValidator(5), MaxValueValidator(240)],
+        help_text="A text-back not sent within this many minutes of the call is not sent "
+        "late: the caller goes to the callback queue instead.",
+    )
     reply_window_days = models.PositiveSmallIntegerField(
         default=30, validators=[MinValueValidator(1), MaxValueValidator(90)]
     )

@@ -157,6 +157,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 screening_enabled=data["screening_enabled"],
                 voicemail_enabled=data["voicemail_enabled"],
                 textback_cooldown_hours=data["textback_cooldown_hours"],
+                textback_fresh_minutes=data["textback_fresh_minutes"],
                 reply_window_days=data["reply_window_days"],
                 same_country_only=data["same_country_only"],
                 time_zone=data["time_zone"],

@@ -46,10 +46,15 @@ def xdist_index() -> int:
     return int(worker.removeprefix("gw") or 0)
 
 
+def _redis_db_base() -> int:
+    return int(os.environ.get("LASSO_TEST_REDIS_DB", "1"))
+
+
 @pytest.fixture(autouse=True)
 def _isolated_services(settings, request):
-    """Each xdist worker gets its own Redis database for the cache; tasks run eagerly
-    unless a test starts a real worker."""
+    """Each xdist worker gets its own Redis database for the cache (counted from
+    LASSO_TEST_REDIS_DB, default 1, so two suites on one machine can be kept apart); tasks
+    run eagerly unless a test starts a real worker."""
     from lasso.celery import app
 
     if settings.REDIS_URL:
@@ -57,7 +62,7 @@ def _isolated_services(settings, request):
         settings.CACHES = {
             "default": {
                 "BACKEND": "django_redis.cache.RedisCache",
-                "LOCATION": f"{base}/{1 + xdist_index()}",
+                "LOCATION": f"{base}/{_redis_db_base() + xdist_index()}",
                 "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
             }
         }

@@ -105,6 +105,7 @@ def test_it_lists_every_problem_with_the_qualifying_question(tenant, owner_api, 
         ("ring_timeout_seconds", 61, "Ensure this value is less than or equal to 60."),
         ("textback_cooldown_hours", 0, "Ensure this value is greater than or equal to 1."),
         ("textback_cooldown_hours", 169, "Ensure this value is less than or equal to 168."),
+        ("textback_fresh_minutes", 4, "Ensure this value is greater than or equal to 5."),
         ("reply_window_days", 91, "Ensure this value is less than or equal to 90."),
         (
             "time_zone",

@@ -46,6 +46,7 @@ def form_data(tenant: Tenant, **changes: str | None) -> dict[str, str]:
         "qualifying_question": "Which room needs work?",
         "textback_plain_hyphen": "on",
         "textback_cooldown_hours": "12",
+        "textback_fresh_minutes": "30",
         "reply_window_days": "14",
         "same_country_only": "on",
         "ring_timeout_seconds": "25",
@@ -87,6 +88,7 @@ def test_it_saves_a_good_change(owner_client, tenant):
     assert business.screening_enabled is False
     assert business.voicemail_enabled is True
     assert business.textback_cooldown_hours == 12
+    assert business.textback_fresh_minutes == 30
     assert business.reply_window_days == 14
     assert business.same_country_only is True
     assert business.time_zone == "America/Chicago"
@@ -165,6 +167,8 @@ BAD_VALUES = [
     ("0", "textback_cooldown_hours", "from 1 to 168"),
     ("169", "textback_cooldown_hours", "from 1 to 168"),
     ("", "textback_cooldown_hours", "from 1 to 168"),
+    ("4", "textback_fresh_minutes", "from 5 to 240"),
+    ("241", "textback_fresh_minutes", "from 5 to 240"),
     ("0", "reply_window_days", "from 1 to 90"),
     ("91", "reply_window_days", "from 1 to 90"),
     ("Mars/Olympus_Mons", "time_zone", "is not a known time zone (e.g. America/Chicago)"),
