@@ -25,6 +25,7 @@ class CallbackRequestSerializer(serializers.ModelSerializer):
         model = CallbackRequest
         fields = [
             "id",
+            "source",
             "name",
             "phone_number",
             "details",

@@ -18,15 +18,27 @@ PREFERRED_TIME_MAX_LENGTH = 80
 
 
 class CallbackRequest(models.Model):
+    """Someone the business should call back: a person who asked on the public form, or a
+    missed caller Lasso could not text in time (the queue is one list, labelled by source)."""
+
     class Status(models.TextChoices):
         NEW = "new", "New"
         CALLED_BACK = "called_back", "Called back"
+
+    class Source(models.TextChoices):
+        FORM = "form", "Callback form"
+        TEXTBACK_EXPIRED = "textback_expired", "Text-back expired"
 
     business = models.ForeignKey(
         Business, on_delete=models.CASCADE, related_name="callback_requests"
     )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    name = models.CharField(max_length=NAME_MAX_LENGTH)
+    source = models.CharField(max_length=20, choices=Source.choices, default=Source.FORM)
+    # The missed call behind a queued caller (source other than the form): one entry per call.
+    call = models.ForeignKey(
+        "calls.Call", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    name = models.CharField(max_length=NAME_MAX_LENGTH, blank=True)
     phone_number = PhoneNumberField(help_text="Stored in E.164, e.g. +14155550132.")
     details = models.TextField(max_length=DETAILS_MAX_LENGTH, blank=True)
     preferred_time = models.CharField(max_length=PREFERRED_TIME_MAX_LENGTH, blank=True)
@@ -56,6 +68,13 @@ class CallbackRequest(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["call"],
+                condition=Q(call__isnull=False),
+                name="one_queue_entry_per_call",
+            )
+        ]
         indexes = [
             models.Index(fields=["business", "-created_at"], name="callback_queue_idx"),
             models.Index(

@@ -24,7 +24,7 @@ def callback_queue(*, business: Business) -> QuerySet[CallbackRequest]:
     """The business's requests, newest first, with who called each back."""
     return (
         CallbackRequest.objects.filter(business=business)
-        .select_related("called_back_by")
+        .select_related("called_back_by", "call")
         .order_by("-created_at", "-id")
     )
 

@@ -43,6 +43,7 @@ class ConversationSerializer(serializers.ModelSerializer):
             "needs_reply",
             "repeat_calls",
             "opted_out",
+            "possible_opt_out",
         ]
         read_only_fields = fields
 

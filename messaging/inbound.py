@@ -97,28 +97,34 @@ def receive_sms(
     return Received(message, intent, duplicate=False)
 
 
+# Twilio's Advanced Opt-Out names the keyword class it matched (its own other-language and
+# custom keywords included) and has already answered the person itself.
+TWILIO_OPT_OUT_TYPES = {"STOP": Intent.OPT_OUT, "START": Intent.OPT_IN, "HELP": Intent.HELP}
+
+
 def _act(
     *, message: Message, conversation: Conversation, intent: Intent, opt_out_type: str
 ) -> None:
     business = message.business
-    event = {
-        "business": business,
-        "phone_number": message.from_number,
-        "channel": ConsentEvent.Channel.SMS,
-        "source_ref": message.twilio_sid,
-        "words": message.body,
-        "occurred_at": message.created_at,
-    }
+    if opt_out_type in TWILIO_OPT_OUT_TYPES:
+        _act_on_twilio_keyword(
+            message=message, conversation=conversation, opt_out_type=opt_out_type
+        )
+        return
+    event = _consent_event(message)
     answered_by_twilio = twilio_already_answered(body=message.body, opt_out_type=opt_out_type)
     if intent == Intent.OPT_OUT:
         record_event(kind=ConsentEvent.Kind.OPT_OUT, **event)
-        Conversation.objects.filter(pk=conversation.pk).update(needs_reply=False)
+        Conversation.objects.filter(pk=conversation.pk).update(
+            needs_reply=False, possible_opt_out=False
+        )
         if not answered_by_twilio:
             _answer(
                 message, conversation, Message.Kind.KEYWORD, texts.opt_out_confirmation(business)
             )
     elif intent == Intent.OPT_IN:
         record_event(kind=ConsentEvent.Kind.OPT_IN, **event)
+        Conversation.objects.filter(pk=conversation.pk).update(possible_opt_out=False)
         if not answered_by_twilio:
             _answer(
                 message, conversation, Message.Kind.KEYWORD, texts.opt_in_confirmation(business)
@@ -128,10 +134,60 @@ def _act(
         if opt_out_type != "HELP":
             _answer(message, conversation, Message.Kind.HELP, texts.help_reply(business))
     else:
-        record_event(kind=ConsentEvent.Kind.INBOUND_TEXT, **event)
-        Conversation.objects.filter(pk=conversation.pk).update(needs_reply=True)
-        conversation.refresh_from_db()
-        open_reply_alert(conversation=conversation, inbound=message)
+        _customer_message(
+            message=message,
+            conversation=conversation,
+            possible_opt_out=intent == Intent.POSSIBLE_OPT_OUT,
+        )
+
+
+def _consent_event(message: Message) -> dict:
+    return {
+        "business": message.business,
+        "phone_number": message.from_number,
+        "channel": ConsentEvent.Channel.SMS,
+        "source_ref": message.twilio_sid,
+        "words": message.body,
+        "occurred_at": message.created_at,
+    }
+
+
+def _customer_message(
+    *, message: Message, conversation: Conversation, possible_opt_out: bool
+) -> None:
+    """A message for a person to read and answer: it opens the conversation for replies,
+    and one that may mean "stop" flags it to be checked before anyone replies."""
+    record_event(kind=ConsentEvent.Kind.INBOUND_TEXT, **_consent_event(message))
+    changes: dict[str, bool] = {"needs_reply": True}
+    if possible_opt_out:
+        changes["possible_opt_out"] = True
+    Conversation.objects.filter(pk=conversation.pk).update(**changes)
+    conversation.refresh_from_db()
+    open_reply_alert(conversation=conversation, inbound=message)
+
+
+def _act_on_twilio_keyword(
+    *, message: Message, conversation: Conversation, opt_out_type: str
+) -> None:
+    """Twilio matched one of its opt-out, opt-in or help keywords and answered the person:
+    the ledger records what Twilio acted on, whatever the words were, and Lasso sends no
+    second answer. A START from a number that was not opted out ("Yes" answering a
+    question) is also a customer message for the team."""
+    kind = {
+        Intent.OPT_OUT: ConsentEvent.Kind.OPT_OUT,
+        Intent.OPT_IN: ConsentEvent.Kind.OPT_IN,
+        Intent.HELP: ConsentEvent.Kind.HELP,
+    }[TWILIO_OPT_OUT_TYPES[opt_out_type]]
+    was_opted_out = is_opted_out(business=message.business, phone_number=message.from_number)
+    record_event(kind=kind, **_consent_event(message))
+    if kind == ConsentEvent.Kind.OPT_OUT:
+        Conversation.objects.filter(pk=conversation.pk).update(
+            needs_reply=False, possible_opt_out=False
+        )
+    elif kind == ConsentEvent.Kind.OPT_IN:
+        Conversation.objects.filter(pk=conversation.pk).update(possible_opt_out=False)
+        if not was_opted_out:
+            _customer_message(message=message, conversation=conversation, possible_opt_out=False)
 
 
 def _answer(message: Message, conversation: Conversation, kind: str, body: str) -> None:

@@ -11,20 +11,22 @@ from __future__ import annotations
 
 import logging
 import random
+import zoneinfo
 from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from callback_form.models import CallbackRequest
 from calls.models import Call
 from consent.models import ConsentEvent
 from consent.selectors import Permission, Purpose, may_text
 from consent.services import record_event
 from messaging import gateway, texts
 from messaging.encoding import clean_body, segment_info
-from messaging.models import Alert, Contact, Conversation, Message
-from tenants.models import Business
+from messaging.models import TEXTED_STATUSES, Alert, Contact, Conversation, Message
+from tenants.models import TEXTBACK_FRESH_MINUTES_MIN, Business
 from tenants.selectors import default_number
 
 logger = logging.getLogger(__name__)
@@ -119,7 +121,14 @@ def contact_and_conversation(
     return contact, contact.conversation
 
 
-def new_outbound(*, conversation: Conversation, kind: str, body: str, **links: object) -> Message:
+def new_outbound(
+    *,
+    conversation: Conversation,
+    kind: str,
+    body: str,
+    status: str = Message.Status.PENDING,
+    **links: object,
+) -> Message:
     body = clean_body(body)
     info = segment_info(body)
     now = timezone.now()
@@ -131,12 +140,12 @@ def new_outbound(*, conversation: Conversation, kind: str, body: str, **links: o
         body=body,
         from_number=conversation.business_number,
         to_number=conversation.contact.phone_number,
-        status=Message.Status.PENDING,
+        status=status,
         segments=info.segments,
         encoding=info.encoding,
         created_at=now,
         # Optimistic: publishing happens on commit; enqueue_send clears this if it fails.
-        enqueued_at=now,
+        enqueued_at=now if status == Message.Status.PENDING else None,
         **links,
     )
 
@@ -165,9 +174,40 @@ def send_on_commit(message: Message) -> None:
 
 
 # --- the text-back --------------------------------------------------------------------------
+def local_time(business: Business, at: datetime) -> datetime:
+    return at.astimezone(zoneinfo.ZoneInfo(business.time_zone))
+
+
+def fresh_until(*, business: Business, call: Call) -> datetime:
+    """After this moment a text-back for the call would arrive too late to make sense: it
+    is not sent, and the caller is queued for a callback instead."""
+    return call.started_at + timedelta(minutes=business.textback_fresh_minutes)
+
+
+def last_texted_textback(
+    *, business: Business, conversation: Conversation, since: datetime
+) -> Message | None:
+    """The newest text-back to this caller since `since` that reached Twilio, may have, or
+    is on its way. Refused, expired and failed-before-Twilio text-backs start no cooldown."""
+    return (
+        Message.objects.filter(
+            business=business,
+            conversation=conversation,
+            kind=Message.Kind.TEXTBACK,
+            status__in=TEXTED_STATUSES,
+            created_at__gte=since,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
 def handle_missed_call(*, business: Business, call_id: int) -> Message | None:
     """A missed, not-skipped call: record the inbound contact, then either create the one
-    text-back or, within the cooldown, raise a "called again" alert instead."""
+    text-back or, within the cooldown of a text-back that was actually sent, raise a
+    "called again" alert instead. A call handed off after its freshness window (an outage
+    backlog) is not texted late: its text-back is recorded expired and the caller joins
+    the callback queue."""
     with transaction.atomic():
         call = (
             Call.objects.select_for_update()
@@ -195,7 +235,10 @@ def handle_missed_call(*, business: Business, call_id: int) -> Message | None:
         conversation.last_activity_at = max(conversation.last_activity_at, call.started_at)
         cooldown = timedelta(hours=business.textback_cooldown_hours)
         message = None
-        if conversation.last_textback_at and now - conversation.last_textback_at < cooldown:
+        earlier = last_texted_textback(
+            business=business, conversation=conversation, since=now - cooldown
+        )
+        if earlier is not None:
             conversation.repeat_calls = F("repeat_calls") + 1
             conversation.needs_reply = True
             alert = Alert.objects.create(
@@ -204,11 +247,27 @@ def handle_missed_call(*, business: Business, call_id: int) -> Message | None:
                 call=call,
                 kind=Alert.Kind.CALLED_AGAIN,
                 summary=f"{contact} called again and was missed (already texted "
-                f"{timezone.localtime(conversation.last_textback_at):%b %d %H:%M}).",
+                f"{local_time(business, earlier.created_at):%b %d %H:%M}).",
             )
             from messaging.handoff import notify_on_commit
 
             notify_on_commit(alert)
+        elif now > fresh_until(business=business, call=call):
+            message = new_outbound(
+                conversation=conversation,
+                kind=Message.Kind.TEXTBACK,
+                body=texts.textback(business),
+                call=call,
+                status=Message.Status.EXPIRED,
+                error_message=EXPIRED_REASON,
+            )
+            conversation.needs_reply = True
+            queue_for_callback(
+                business=business,
+                call=call,
+                conversation=conversation,
+                source=CallbackRequest.Source.TEXTBACK_EXPIRED,
+            )
         else:
             message = new_outbound(
                 conversation=conversation,
@@ -287,6 +346,13 @@ def deliver(*, message_id: int) -> str:
     ).get(pk=message_id)
     rows = Message.objects.filter(pk=message_id, status=Message.Status.SENDING)
 
+    if is_stale_textback(message):
+        # Nothing went to Twilio for this row (it was pending, not unknown), so expiring it
+        # can never turn into a second text.
+        if rows.update(status=Message.Status.EXPIRED, error_message=EXPIRED_REASON):
+            expire_to_callback_queue(message=message)
+        return Message.Status.EXPIRED
+
     permission = permission_for(message)
     if not permission:
         rows.update(status=Message.Status.CANCELED, error_message=permission.reason[:300])
@@ -339,6 +405,68 @@ def deliver(*, message_id: int) -> str:
     return status
 
 
+def is_stale_textback(message: Message) -> bool:
+    return (
+        message.kind == Message.Kind.TEXTBACK
+        and message.call is not None
+        and timezone.now() > fresh_until(business=message.business, call=message.call)
+    )
+
+
+EXPIRED_REASON = "not sent within the freshness window; caller queued for a callback"
+
+
+def expire_to_callback_queue(*, message: Message) -> None:
+    """The text-back for this call will never go out: put the caller in the callback queue
+    and tell the team."""
+    with transaction.atomic():
+        conversation = Conversation.objects.select_related("contact").get(
+            pk=message.conversation_id
+        )
+        Conversation.objects.filter(pk=conversation.pk).update(needs_reply=True)
+        queue_for_callback(
+            business=message.business,
+            call=message.call,
+            conversation=conversation,
+            source=CallbackRequest.Source.TEXTBACK_EXPIRED,
+        )
+
+
+def queue_for_callback(
+    *, business: Business, call: Call, conversation: Conversation, source: str
+) -> CallbackRequest | None:
+    """Put a missed caller in the business's callback queue, once per call, and raise one
+    alert. Returns None when the call was already queued."""
+    from messaging.handoff import notify_on_commit
+
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            entry = CallbackRequest.objects.create(
+                business=business,
+                source=source,
+                call=call,
+                name=conversation.contact.name,
+                phone_number=call.from_number,
+                created_at=now,
+                processed_at=now,  # nothing for the form's pipeline to do
+            )
+    except IntegrityError:
+        return None  # this call is already in the queue
+    label = CallbackRequest.Source(source).label.lower()
+    alert = Alert.objects.create(
+        business=business,
+        conversation=conversation,
+        call=call,
+        kind=Alert.Kind.CALLBACK_REQUEST,
+        callback_request_id=entry.pk,
+        summary=f"Call back {conversation.contact}: missed call at "
+        f"{local_time(business, call.started_at):%b %d %H:%M} ({label}).",
+    )
+    notify_on_commit(alert)
+    return entry
+
+
 def _schedule_retry(message_id: int, delay: float) -> None:
     from messaging.tasks import send_message
 
@@ -367,6 +495,7 @@ def sweep_due_messages(*, limit: int = 500) -> int:
     Message.objects.filter(pk__in=due, status=Message.Status.PENDING).update(enqueued_at=now)
     for message_id in due:
         enqueue_send(message_id)
+    expire_stale_textbacks(limit=limit)
     # Rows stuck in "sending" past the stale limit: mark unknown, never resend.
     stale = list(
         Message.objects.filter(
@@ -376,6 +505,26 @@ def sweep_due_messages(*, limit: int = 500) -> int:
     for message_id in stale:
         _claim(message_id)
     return len(due)
+
+
+def expire_stale_textbacks(*, limit: int = 500) -> int:
+    """Pending text-backs (waiting on a retry, or never published) whose freshness window
+    has passed: expire them now and queue their callers, rather than at the next attempt."""
+    candidates = Message.objects.filter(
+        status=Message.Status.PENDING,
+        kind=Message.Kind.TEXTBACK,
+        call__started_at__lt=timezone.now() - timedelta(minutes=TEXTBACK_FRESH_MINUTES_MIN),
+    ).select_related("business", "call")[:limit]
+    expired = 0
+    for message in candidates:
+        if not is_stale_textback(message):
+            continue
+        if Message.objects.filter(pk=message.pk, status=Message.Status.PENDING).update(
+            status=Message.Status.EXPIRED, error_message=EXPIRED_REASON
+        ):
+            expire_to_callback_queue(message=message)
+            expired += 1
+    return expired
 
 
 # --- delivery status ------------------------------------------------------------------------
@@ -427,6 +576,7 @@ def send_reply(
         Conversation.objects.filter(pk=conversation.pk).update(
             last_activity_at=message.created_at,
             needs_reply=False,
+            possible_opt_out=False,  # the member read it and chose to answer
             unread_count=0,
             last_read_at=message.created_at,
         )

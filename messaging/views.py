@@ -89,7 +89,7 @@ def reply(request: HttpRequest, public_id: str) -> HttpResponse:
 def mark_done(request: HttpRequest, public_id: str) -> HttpResponse:
     conversation = selectors.conversation_for(business=request.business, public_id=public_id)
     Conversation.objects.filter(business=request.business, pk=conversation.pk).update(
-        needs_reply=False, unread_count=0, last_read_at=timezone.now()
+        needs_reply=False, possible_opt_out=False, unread_count=0, last_read_at=timezone.now()
     )
     return redirect("messaging:inbox")
 

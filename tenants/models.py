@@ -12,6 +12,7 @@ from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
 
 DEFAULT_QUALIFYING_QUESTION = "What can we help with today?"
+TEXTBACK_FRESH_MINUTES_MIN = 5
 
 
 class UserManager(BaseUserManager["User"]):
@@ -86,7 +87,7 @@ class Business(models.Model):
     )
     textback_fresh_minutes = models.PositiveSmallIntegerField(
         default=15,
-        validators=[MinValueValidator(5), MaxValueValidator(240)],
+        validators=[MinValueValidator(TEXTBACK_FRESH_MINUTES_MIN), MaxValueValidator(240)],
         help_text="A text-back not sent within this many minutes of the call is not sent "
         "late: the caller goes to the callback queue instead.",
     )

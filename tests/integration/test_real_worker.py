@@ -250,3 +250,31 @@ def test_a_missed_call_while_redis_is_down_is_texted_once_after_it_returns(
     wait_for_idle_queue(private_redis)
     assert len(stub.sent_to(CALLER)) == 1
     assert message.twilio_sid == request.sid
+
+
+def test_a_missed_call_whose_textback_waited_out_an_outage_is_queued_not_texted_late(
+    business_tenant, worker, private_redis, stub
+):
+    private_redis.stop()
+    call = missed_call(business_tenant, CALLER)
+    message = textback_for(call.sid)
+    assert (message.status, message.enqueued_at) == (Message.Status.PENDING, None)
+    # The outage outlasts the business's freshness window (15 minutes by default).
+    Call.objects.filter(call_sid=call.sid).update(
+        started_at=F("started_at") - timedelta(minutes=16)
+    )
+    private_redis.start()
+
+    def swept() -> bool:
+        services.sweep_due_messages()  # what celery beat runs every minute
+        return Message.objects.get(pk=message.pk).status == Message.Status.EXPIRED
+
+    wait_until(swept, timeout=30, message="the stale text-back was never expired", interval=0.5)
+    wait_for_idle_queue(private_redis)
+    services.sweep_due_messages()
+    wait_for_idle_queue(private_redis)
+    assert stub.sent_to(CALLER) == []
+    from callback_form.models import CallbackRequest
+
+    [entry] = CallbackRequest.objects.filter(call__call_sid=call.sid)
+    assert entry.source == CallbackRequest.Source.TEXTBACK_EXPIRED
