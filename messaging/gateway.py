@@ -8,11 +8,15 @@ Backends, chosen by LASSO_SMS_BACKEND:
 Every error is classified: retryable (Twilio 5xx, 20429, no connection made), permanent
 (any other Twilio error code), or unknown outcome (the request went out and no answer came
 back). Callers must never resend an unknown outcome.
+
+It also fetches a voicemail's audio (`open_recording`) from an address it builds itself
+from the account and recording SIDs: never from a URL a request or a stored row supplies.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import uuid
 from dataclasses import dataclass, field
@@ -168,3 +172,35 @@ def get_backend() -> Backend:
 
 def status_callback_url() -> str:
     return settings.PUBLIC_BASE_URL + "/webhooks/twilio/sms/status/"
+
+
+
+def open_recording(*, account_sid: str, recording_sid: str) -> requests.Response | None:
+    """A recording's MP3 from Twilio, fetched with Lasso's credentials (which may read its
+    subaccounts' recordings too): the open, streaming response, which the caller must
+    close; or None (logged) when Twilio did not hand it over."""
+    if not (
+        re.fullmatch(r"AC[0-9a-fA-F]{32}", account_sid)
+        and re.fullmatch(r"RE[0-9a-fA-F]{32}", recording_sid)
+    ):
+        raise ValueError("not an account SID and a recording SID")
+    url = (
+        f"{settings.TWILIO_API_BASE_URL}/2010-04-01/Accounts/{account_sid}"
+        f"/Recordings/{recording_sid}.mp3"
+    )
+    try:
+        # requests drops the credentials if Twilio redirects to another host (its CDN).
+        response = requests.get(
+            url,
+            auth=(settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN),
+            stream=True,
+            timeout=settings.TWILIO_REQUEST_TIMEOUT_SECONDS,
+        )
+    except requests.exceptions.RequestException as exc:
+        logger.warning("recording %s: could not reach Twilio: %s", recording_sid, exc)
+        return None
+    if response.status_code != 200:
+        logger.warning("recording %s: Twilio answered %s", recording_sid, response.status_code)
+        response.close()
+        return None
+    return response

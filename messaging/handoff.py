@@ -23,6 +23,9 @@ from tenants.selectors import default_number, members_of
 logger = logging.getLogger(__name__)
 
 BURST_QUIET = timedelta(minutes=15)
+# A claim older than this belongs to a worker that died mid-send: another may take it over.
+CLAIM_STALE = timedelta(minutes=5)
+MAX_NOTIFY_ATTEMPTS = 10
 HISTORY_ITEMS = 10
 
 
@@ -70,13 +73,41 @@ def conversation_url(conversation: Conversation) -> str:
     return f"{settings.PUBLIC_BASE_URL}/app/conversations/{conversation.public_id}/"
 
 
-def notify(*, alert_id: int) -> bool:
-    """Email every member of the alert's business, once."""
-    claimed = Alert.objects.filter(pk=alert_id, notified_at__isnull=True).update(
-        notified_at=timezone.now()
+def one_line(text: str, limit: int = 150) -> str:
+    """A header-safe summary: customer words can carry newlines and control characters,
+    which an email header must never contain (Django refuses them with BadHeaderError)."""
+    flat = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def _claim(alert_id: int) -> bool:
+    now = timezone.now()
+    return bool(
+        Alert.objects.filter(pk=alert_id, notified_at__isnull=True)
+        .filter(Q(notify_claimed_at__isnull=True) | Q(notify_claimed_at__lt=now - CLAIM_STALE))
+        .update(notify_claimed_at=now, notify_attempts=F("notify_attempts") + 1)
     )
-    if not claimed:
+
+
+def notify(*, alert_id: int) -> bool:
+    """Tell every member of the alert's business, once. The alert counts as notified only
+    after the email went out; a failure releases the claim and raises, so the task (or the
+    sweep) tries again."""
+    if not _claim(alert_id):
         return False
+    try:
+        sent = _send(alert_id=alert_id)
+    except Exception as exc:
+        Alert.objects.filter(pk=alert_id, notified_at__isnull=True).update(
+            notify_claimed_at=None, notify_error=one_line(f"{type(exc).__name__}: {exc}", 300)
+        )
+        logger.warning("alert %s not sent yet (%s); it will be retried", alert_id, exc)
+        raise
+    Alert.objects.filter(pk=alert_id).update(notified_at=timezone.now(), notify_error="")
+    return sent
+
+
+def _send(*, alert_id: int) -> bool:
     alert = Alert.objects.select_related("business", "conversation__contact").get(pk=alert_id)
     business = alert.business
     recipients = [m.user.email for m in members_of(business=business) if m.user.is_active]
@@ -105,7 +136,7 @@ def notify(*, alert_id: int) -> bool:
         "calls": calls,
         "url": conversation_url(alert.conversation) if alert.conversation_id else "",
     }
-    subject = f"[Lasso] {business.name}: {alert.summary}"[:150]
+    subject = one_line(f"[Lasso] {business.name}: {alert.summary}")
     body = render_to_string("messaging/alert_email.txt", context)
     send_mail(subject, body, None, recipients)
     text_members(alert=alert, url=context["url"] or f"{settings.PUBLIC_BASE_URL}/app/")
@@ -146,11 +177,24 @@ def text_members(*, alert: Alert, url: str) -> int:
 
 
 def sweep_due_handoffs() -> int:
-    """Send alerts whose task never ran (broker down when they were raised)."""
-    due = Alert.objects.filter(
-        notified_at__isnull=True, created_at__lte=timezone.now() - timedelta(seconds=30)
-    ).values_list("pk", flat=True)[:200]
+    """Send alerts whose task never ran (broker down when they were raised) or whose
+    sending failed and was not retried in time. Gives up after MAX_NOTIFY_ATTEMPTS; the
+    alert stays unnotified, with its last error, for an admin to see."""
+    now = timezone.now()
+    due = (
+        Alert.objects.filter(
+            notified_at__isnull=True,
+            created_at__lte=now - timedelta(seconds=30),
+            notify_attempts__lt=MAX_NOTIFY_ATTEMPTS,
+        )
+        .filter(Q(notify_claimed_at__isnull=True) | Q(notify_claimed_at__lt=now - CLAIM_STALE))
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:200]
+    )
     sent = 0
     for alert_id in list(due):
-        sent += notify(alert_id=alert_id)
+        try:
+            sent += notify(alert_id=alert_id)
+        except Exception:
+            logger.info("alert %s still failing; the next sweep tries again", alert_id)
     return sent

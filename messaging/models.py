@@ -186,6 +186,11 @@ class Alert(models.Model):
     call = models.ForeignKey(Call, on_delete=models.SET_NULL, null=True, blank=True)
     callback_request_id = models.BigIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Set only once the members were told. A worker claims an alert before sending so two
+    # never send it at once; a claim left by a failed or dead worker is taken over later.
+    notify_claimed_at = models.DateTimeField(null=True, blank=True)
+    notify_attempts = models.PositiveSmallIntegerField(default=0)
+    notify_error = models.CharField(max_length=300, blank=True)
     notified_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -10,8 +10,18 @@ def send_message(message_id: int) -> str:
     return services.deliver(message_id=message_id)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+@shared_task(
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    autoretry_for=(Exception,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=5,
+)
 def notify_alert(alert_id: int) -> bool:
+    # A failed email (SMTP down, a bad header) raises: the alert is left unnotified and
+    # retried with backoff here, then by the sweep.
     return handoff.notify(alert_id=alert_id)
 
 

@@ -176,3 +176,15 @@ def test_it_hands_a_request_off_once_however_often_it_is_processed(
     assert len(outbox) == 1
     assert Message.objects.filter(callback_request_id=request.pk).count() == 1
     assert len(mail.outbox) == 1
+
+
+def test_a_callback_request_with_line_breaks_alerts_the_team(submit, tenant, mailoutbox):
+    response = submit(
+        f"/b/{tenant.business.slug}/request-callback/",
+        name="Sam\r\nSmith",
+        details="Leak\n\nupstairs\r\nBcc: x@example.com",
+    )
+    assert response.status_code == 302, response.content
+    assert len(mailoutbox) == 1
+    assert "\n" not in mailoutbox[0].subject and "\r" not in mailoutbox[0].subject
+    assert "Leak" in mailoutbox[0].subject
