@@ -54,6 +54,15 @@ if _public.scheme not in {"http", "https"} or not _public.netloc:
     )
 CSRF_TRUSTED_ORIGINS = [f"{_public.scheme}://{_public.netloc}"]
 
+# How many proxies we run in front of Lasso, each appending to X-Forwarded-For: the client's
+# address is that many entries from the right (lasso.client_address). 0 trusts no header.
+_proxies = env.str("TRUSTED_PROXY_COUNT", default="0").strip() or "0"
+if not _proxies.isdigit():
+    raise ImproperlyConfigured(
+        f"TRUSTED_PROXY_COUNT={_proxies!r} must be a whole number of proxies, 0 or more."
+    )
+TRUSTED_PROXY_COUNT = int(_proxies)
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
@@ -77,6 +86,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "lasso.unacceptable_input.RefuseUnacceptableInput",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -274,6 +284,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # The throttles find the client's address as lasso.client_address does.
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Lasso API",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import unicodedata
 from collections.abc import Callable
 
 from django.conf import settings
@@ -19,6 +20,7 @@ from django.http import (
     HttpResponse,
     HttpResponseForbidden,
     HttpResponseNotAllowed,
+    QueryDict,
 )
 from django.views.decorators.csrf import csrf_exempt
 from twilio.request_validator import RequestValidator
@@ -42,6 +44,21 @@ def _too_large(request: HttpRequest) -> bool:
     return declared > MAX_BODY_BYTES
 
 
+def clean_value(value: str) -> str:
+    """What Lasso stores of a signed value: without NUL (PostgreSQL cannot hold it) and the
+    other control characters; line breaks and tabs are kept, and so is every printable or
+    formatting character (an emoji's zero-width joiner, for one)."""
+    return "".join(ch for ch in value if ch in "\n\r\t" or unicodedata.category(ch) != "Cc")
+
+
+def cleaned(post: QueryDict) -> QueryDict:
+    copy = QueryDict(mutable=True)
+    for key, values in post.lists():
+        copy.setlist(clean_value(key), [clean_value(value) for value in values])
+    copy._mutable = False
+    return copy
+
+
 def twilio_webhook(view: View) -> View:
     """Accept only POSTs of at most 64 KiB carrying a valid X-Twilio-Signature."""
 
@@ -59,12 +76,21 @@ def twilio_webhook(view: View) -> View:
             )
             return HttpResponseForbidden("Invalid Twilio signature.")
         validator = RequestValidator(settings.TWILIO_AUTH_TOKEN)
-        # Every POSTed value, repeated keys included, is part of what Twilio signed.
-        params = {key: request.POST.getlist(key) for key in request.POST}
-        params = {k: v[0] if len(v) == 1 else v for k, v in params.items()}
-        if not validator.validate(signed_url(request), params, signature):
+        # Every POSTed value, repeated keys included, is part of what Twilio signed: the
+        # validator reads them through QueryDict.getlist.
+        if not validator.validate(signed_url(request), request.POST, signature):
             logger.warning("twilio webhook %s rejected: bad signature", request.path)
             return HttpResponseForbidden("Invalid Twilio signature.")
+        repeated = sorted(key for key, values in request.POST.lists() if len(values) > 1)
+        if repeated:
+            # Twilio sends each parameter once; which copy would we believe?
+            logger.warning("twilio webhook %s rejected: repeated %s", request.path, repeated)
+            return HttpResponse(
+                f"Repeated parameter: {', '.join(repeated)[:200]}.",
+                status=400,
+                content_type="text/plain",
+            )
+        request.POST = cleaned(request.POST)
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -8,6 +8,7 @@ Repeat missed calls and callback requests use the same alert path.
 from __future__ import annotations
 
 import logging
+import unicodedata
 from datetime import timedelta
 
 from django.conf import settings
@@ -27,6 +28,8 @@ BURST_QUIET = timedelta(minutes=15)
 CLAIM_STALE = timedelta(minutes=5)
 MAX_NOTIFY_ATTEMPTS = 10
 HISTORY_ITEMS = 10
+# Control characters and line/paragraph separators: none may stand in an email header.
+BREAKING = {"Cc", "Zl", "Zp"}
 
 
 def open_reply_alert(*, conversation: Conversation, inbound: Message) -> Alert | None:
@@ -76,7 +79,9 @@ def conversation_url(conversation: Conversation) -> str:
 def one_line(text: str, limit: int = 150) -> str:
     """A header-safe summary: customer words can carry newlines and control characters,
     which an email header must never contain (Django refuses them with BadHeaderError)."""
-    flat = " ".join("".join(ch if ch.isprintable() else " " for ch in text).split())
+    flat = " ".join(
+        "".join(" " if unicodedata.category(ch) in BREAKING else ch for ch in text).split()
+    )
     return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
 
 

@@ -15,6 +15,11 @@ from tenants.selectors import number_for_called
 logger = logging.getLogger(__name__)
 
 MESSAGE_SID = re.compile(r"^(SM|MM|SMS|MG)[0-9a-zA-Z]{30,34}$")
+# The senders Twilio delivers texts from: a phone number in E.164, a short code, or an
+# alphanumeric sender ID (up to 11 letters, digits and spaces, at least one letter).
+SENDER = re.compile(
+    r"^(\+[1-9][0-9]{6,14}|[0-9]{3,8}|(?=[A-Za-z0-9 ]*[A-Za-z])[A-Za-z0-9 ]{1,11})$"
+)
 
 
 def _empty_twiml() -> HttpResponse:
@@ -31,6 +36,11 @@ def sms_incoming(request: HttpRequest) -> HttpResponse:
     if not MESSAGE_SID.match(sid) or not to or not from_raw:
         logger.warning("sms/incoming: malformed (MessageSid=%r To=%r)", sid, to)
         return HttpResponse("MessageSid, From and To are required.", status=400)
+    if not SENDER.match(from_raw):
+        logger.warning("sms/incoming: %s from a sender Twilio never uses: %r", sid, from_raw)
+        return HttpResponse(
+            "From must be a phone number in E.164, a short code or a sender ID.", status=400
+        )
     number = number_for_called(to=to)
     if number is None:
         logger.warning("sms/incoming: %s to unknown number %s; nothing stored", sid, to)
