@@ -32,6 +32,16 @@ CSV_COLUMNS = [
 ]
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_safe(value: str) -> str:
+    """A free-text cell a spreadsheet will show as text: a customer's "=HYPERLINK(…)" must
+    not become a formula in the owner's Excel. A leading apostrophe is what spreadsheets
+    themselves use to mean "this is text"."""
+    return "'" + value if value.startswith(FORMULA_STARTS) else value
+
+
 def _ledger(request: HttpRequest):
     events = ConsentEvent.objects.filter(business=request.business).order_by("-occurred_at", "-id")
     query = request.GET.get("q", "").strip()
@@ -66,16 +76,16 @@ def ledger_csv(request: HttpRequest) -> StreamingHttpResponse:
             yield writer.writerow(
                 [
                     event.occurred_at.isoformat(),
-                    event.phone_number,
+                    event.phone_number,  # E.164 ("+1…"), exactly as stored
                     event.kind,
                     event.channel,
-                    event.source_ref,
-                    event.words,
-                    event.disclosure_version,
-                    event.disclosure_text,
+                    spreadsheet_safe(event.source_ref),
+                    spreadsheet_safe(event.words),
+                    spreadsheet_safe(event.disclosure_version),
+                    spreadsheet_safe(event.disclosure_text),
                     event.ip_address or "",
-                    event.user_agent,
-                    event.page_url,
+                    spreadsheet_safe(event.user_agent),
+                    spreadsheet_safe(event.page_url),
                     event.recorded_at.isoformat(),
                 ]
             )

@@ -41,6 +41,15 @@ def _local_only_connect(self: socket.socket, address: object) -> object:
 socket.socket.connect = _local_only_connect  # type: ignore[method-assign]
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
+    """The test database's connections may TRUNCATE the consent ledger: Django flushes
+    every table between transactional tests. Production connections never set this."""
+    options = settings.DATABASES["default"].setdefault("OPTIONS", {})
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        options["options"] = (options.get("options", "") + " -c lasso.ledger_truncate=allow").strip()
+
+
 def xdist_index() -> int:
     worker = os.environ.get("PYTEST_XDIST_WORKER", "gw0")
     return int(worker.removeprefix("gw") or 0)
