@@ -16,6 +16,10 @@ from tenants.services import BusinessSetupError, parse_e164
 class ConsentEventSerializer(serializers.ModelSerializer):
     phone_number = serializers.CharField(read_only=True)
     kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    # Empty for every event but a web form's: a plain string, since "" is not a URI.
+    page_url = serializers.CharField(
+        read_only=True, help_text="The page the consent was given on; empty when not on the web."
+    )
 
     class Meta:
         model = ConsentEvent

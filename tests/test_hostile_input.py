@@ -11,7 +11,7 @@ import pytest
 from consent.models import ConsentEvent
 from consent.services import record_event
 from messaging.models import Contact, Conversation, Message
-from tests.conftest import CALLER, new_message_sid, twilio_signature
+from tests.conftest import CALLER, new_message_sid
 
 pytestmark = pytest.mark.django_db
 
