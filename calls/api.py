@@ -1,9 +1,15 @@
-"""REST API: a business's calls, with what happened to each and whether it was texted back."""
+"""REST API: a business's calls, with what happened to each and whether it was texted back.
+
+A voicemail is offered as Lasso's own playback URL (a signed-in member of the business can
+play it); Twilio's recording URL and SID never appear here.
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db.models import QuerySet
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.urls import reverse
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 
 from calls.models import Call
@@ -23,6 +29,10 @@ class CallSerializer(serializers.ModelSerializer):
         "text-back was made: answered, skipped, or a repeat call within the cooldown.",
     )
     textback_error = serializers.CharField(allow_null=True, read_only=True)
+    voicemail_url = serializers.SerializerMethodField(
+        help_text="Where a signed-in member of the business can play the voicemail (MP3, "
+        "streamed through Lasso); null when the caller left none."
+    )
 
     class Meta:
         model = Call
@@ -39,12 +49,21 @@ class CallSerializer(serializers.ModelSerializer):
             "skip_reason_display",
             "is_repeat",
             "dial_duration",
+            "forwarded_from",
+            "called_via",
             "voicemail_url",
             "voicemail_seconds",
+            "voicemail_transcript",
             "textback_status",
             "textback_error",
         ]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_voicemail_url(self, call: Call) -> str | None:
+        if not call.recording_sid:
+            return None
+        return settings.PUBLIC_BASE_URL + reverse("calls:voicemail", args=[call.public_id])
 
 
 @extend_schema(

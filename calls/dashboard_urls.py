@@ -6,4 +6,5 @@ app_name = "calls"
 
 urlpatterns = [
     path("calls/", views.call_list, name="list"),
+    path("calls/<uuid:public_id>/voicemail/", views.voicemail, name="voicemail"),
 ]

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import uuid
+
 from django.db import models
 
 from tenants.models import Business, TwilioNumber
@@ -29,27 +31,44 @@ class Call(models.Model):
         OTHER_COUNTRY = "other_country", "Caller is outside the business's country"
 
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="calls")
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     twilio_number = models.ForeignKey(
         TwilioNumber, on_delete=models.SET_NULL, null=True, related_name="calls"
     )
     call_sid = models.CharField(max_length=64, unique=True)
+    account_sid = models.CharField(
+        max_length=34, blank=True, help_text="The Twilio account the call came in on."
+    )
     from_raw = models.CharField(max_length=64, help_text="Caller ID exactly as Twilio sent it.")
     from_number = models.CharField(
         max_length=20, blank=True, db_index=True, help_text="Caller in E.164 when valid."
     )
     to_number = models.CharField(max_length=20)
+    forwarded_from = models.CharField(
+        max_length=20, blank=True, help_text="The line that forwarded the call (ForwardedFrom)."
+    )
+    called_via = models.CharField(
+        max_length=20, blank=True, help_text="The number dialled, when another forwarded it."
+    )
     mode = models.CharField(max_length=16, choices=TwilioNumber.Mode.choices)
     screening = models.BooleanField(default=False)
     started_at = models.DateTimeField(db_index=True)
 
     call_status = models.CharField(max_length=16, blank=True)
+    ended_at = models.DateTimeField(
+        null=True, blank=True, help_text="When Twilio first reported a final call status."
+    )
     dial_status = models.CharField(max_length=16, blank=True)
     dial_duration = models.PositiveIntegerField(null=True, blank=True)
     accepted_at = models.DateTimeField(
         null=True, blank=True, help_text="When the answering phone pressed a key on the screen."
     )
-    voicemail_url = models.URLField(max_length=500, blank=True)
+    # Twilio's recording: the SID and URL stay server-side (playback streams through
+    # Lasso); the URL is never rendered as a link, older rows may hold anything.
+    recording_sid = models.CharField(max_length=34, blank=True)
+    recording_url = models.CharField(max_length=500, blank=True)
     voicemail_seconds = models.PositiveIntegerField(null=True, blank=True)
+    voicemail_transcript = models.TextField(blank=True)
 
     outcome = models.CharField(
         max_length=10, choices=Outcome.choices, default=Outcome.PENDING, db_index=True
@@ -58,7 +77,8 @@ class Call(models.Model):
     skip_reason = models.CharField(max_length=20, choices=SkipReason.choices, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     is_repeat = models.BooleanField(
-        default=False, help_text="Missed again within the text-back cooldown."
+        default=False,
+        help_text="Missed again within the cooldown after an earlier call that was texted back.",
     )
     handed_off_at = models.DateTimeField(null=True, blank=True)
 

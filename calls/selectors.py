@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.db.models import Count, OuterRef, QuerySet, Subquery
 
 from calls.models import Call
 from messaging.models import Message
 from tenants.models import Business
+
+
+def voicemail_call(*, business: Business, public_id: UUID) -> Call | None:
+    """The business's call with this public id, when it has a recording to play."""
+    return (
+        Call.objects.filter(business=business, public_id=public_id)
+        .exclude(recording_sid="")
+        .first()
+    )
 
 
 def calls_for(*, business: Business, outcome: str = "") -> QuerySet[Call]:

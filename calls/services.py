@@ -10,14 +10,17 @@ the first decision stands and every later request agrees with it or changes noth
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import phonenumbers
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from calls.models import Call
+from messaging.models import TEXTED_STATUSES, Message
 from tenants.models import BlockedNumber, Business, Membership, TwilioNumber
 
 logger = logging.getLogger(__name__)
@@ -38,19 +41,63 @@ ANONYMOUS_IDS = {
     "8656696",  # "UNKNOWN"
 }
 # With screening off, a completed call with no <Dial> result yet might still be answered:
-# wait this long for the dial result before calling it missed (caller hung up ringing).
+# wait this long after the call ended for the dial result before calling it missed
+# (caller hung up ringing). It runs from the end, so a long answered call whose <Dial>
+# action comes in a little after the status callback is still answered.
 DIAL_RESULT_GRACE = timedelta(seconds=20)
+
+E164 = re.compile(r"\+[1-9][0-9]{6,14}")
+# The North American numbering plan's own shape (NXX-NXX-XXXX, no N11 area code): it holds
+# for area codes the phonenumbers metadata has not heard of yet, and rules out nonsense.
+NANP_NATIONAL = re.compile(r"[2-9](?!11)[0-9]{2}[2-9][0-9]{6}")
+ACCOUNT_SID = re.compile(r"AC[0-9a-fA-F]{32}")
+# ForwardedFrom / CalledVia: a phone number, with or without "+", as carriers send it.
+FORWARDING_NUMBER = re.compile(r"\+?[0-9]{3,15}")
 
 
 def normalize_caller(raw: str) -> str:
-    """The caller in E.164 if it is a valid phone number, else ""."""
+    """The caller in E.164 if it is a possible phone number for its country, else "".
+
+    Possible, not "valid": phonenumbers learns of new ranges only with a release, and a
+    real caller from a range it does not know yet must still be texted. Twilio's 21211
+    ("not a valid phone number") stays the final word, as a permanent send failure.
+    """
+    raw = raw.strip()
+    if not E164.fullmatch(raw):
+        return ""
     try:
         parsed = phonenumbers.parse(raw, None)
     except phonenumbers.NumberParseException:
         return ""
-    if not phonenumbers.is_valid_number(parsed):
+    possible = phonenumbers.is_possible_number_with_reason(parsed)
+    if possible != phonenumbers.ValidationResult.IS_POSSIBLE:
+        return ""  # too short or long for its country, or dialable only locally
+    if parsed.country_code == 1 and not NANP_NATIONAL.fullmatch(str(parsed.national_number)):
         return ""
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def forwarding_number(raw: str) -> str:
+    """ForwardedFrom / CalledVia as stored: digits with an optional "+", else ""."""
+    raw = raw.strip()
+    return raw if FORWARDING_NUMBER.fullmatch(raw) else ""
+
+
+def account_sid(raw: str) -> str:
+    raw = raw.strip()
+    return raw if ACCOUNT_SID.fullmatch(raw) else ""
+
+
+def is_other_line(*, call: Call, to: str, account: str) -> bool:
+    """True when a request about this CallSid names another called number or account.
+
+    A CallSid belongs to one account and one called number; a request that says otherwise
+    is never allowed to act on (or for) another business's call.
+    """
+    to, account = to.strip(), account.strip()
+    if to and to != call.to_number:
+        return True
+    return bool(account and call.account_sid and account != call.account_sid)
 
 
 def _digits(raw: str) -> str:
@@ -62,9 +109,15 @@ def _caller_facts(*, business: Business, call: Call) -> dict[str, bool]:
 
     Written as SQL because it runs on every missed call: the ORM spent ten times longer
     compiling the four EXISTS clauses than PostgreSQL spends running them.
+
+    A repeat is a call after an earlier one, within the cooldown, that was actually texted
+    (its text-back reached Twilio, may have, or is on its way: TEXTED_STATUSES). A text-back
+    that was refused, expired or failed before Twilio started no cooldown.
     """
     number = call.from_number
     since = call.started_at - timedelta(hours=business.textback_cooldown_hours)
+    texted = list(TEXTED_STATUSES)
+    texted_in = ", ".join(["%s"] * len(texted))
     sql = f"""
         SELECT
           EXISTS (SELECT 1 FROM {TwilioNumber._meta.db_table}
@@ -73,9 +126,11 @@ def _caller_facts(*, business: Business, call: Call) -> dict[str, bool]:
                   WHERE business_id = %s AND mobile_number = %s),
           EXISTS (SELECT 1 FROM {BlockedNumber._meta.db_table}
                   WHERE business_id = %s AND phone_number = %s),
-          EXISTS (SELECT 1 FROM {Call._meta.db_table}
-                  WHERE business_id = %s AND from_number = %s AND outcome IN (%s, %s)
-                    AND started_at >= %s AND started_at < %s AND id <> %s)
+          EXISTS (SELECT 1 FROM {Call._meta.db_table} c
+                  JOIN {Message._meta.db_table} m ON m.call_id = c.id
+                  WHERE c.business_id = %s AND c.from_number = %s
+                    AND c.started_at >= %s AND c.started_at < %s AND c.id <> %s
+                    AND m.business_id = %s AND m.kind = %s AND m.status IN ({texted_in}))
     """  # noqa: S608 - table names come from our models; values are parameters
     params = [
         business.pk,
@@ -87,11 +142,12 @@ def _caller_facts(*, business: Business, call: Call) -> dict[str, bool]:
         number,
         business.pk,
         number,
-        Call.Outcome.MISSED,
-        Call.Outcome.SKIPPED,
         since,
         call.started_at,
         call.pk,
+        business.pk,
+        Message.Kind.TEXTBACK,
+        *texted,
     ]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -133,6 +189,9 @@ def skip_reason(*, business: Business, call: Call, facts: dict[str, bool] | None
 class IncomingCall:
     call: Call
     created: bool
+    # The CallSid is already stored for another business, number or account: nothing was
+    # recorded or decided, and the caller must not be given this number's forwarding.
+    conflict: bool = False
 
 
 def record_incoming(
@@ -141,20 +200,30 @@ def record_incoming(
     call_sid: str,
     from_raw: str,
     call_status: str = "",
+    account: str = "",
+    forwarded_from: str = "",
+    called_via: str = "",
     started_at: datetime | None = None,
 ) -> IncomingCall:
-    """The Call row for this CallSid: created once, however often Twilio retries."""
+    """The Call row for this CallSid: created once, however often Twilio retries. A call
+    that cannot be forwarded (missed-only mode, or no forward-to number) is decided now."""
     business = number.business
+    now = timezone.now()
+    status = call_status if call_status in KNOWN_CALL_STATUSES else ""
     defaults = {
         "business": business,
         "twilio_number": number,
+        "account_sid": account_sid(account),
         "from_raw": from_raw[:64],
         "from_number": normalize_caller(from_raw),
         "to_number": str(number.phone_number),
+        "forwarded_from": forwarding_number(forwarded_from),
+        "called_via": forwarding_number(called_via),
         "mode": number.mode,
         "screening": business.screening_enabled and number.mode == TwilioNumber.Mode.FORWARD,
-        "started_at": started_at or timezone.now(),
-        "call_status": call_status if call_status in KNOWN_CALL_STATUSES else "",
+        "started_at": started_at or now,
+        "call_status": status,
+        "ended_at": now if status in FINAL_CALL_STATUSES else None,
     }
     try:
         # Insert first: a new call is the common case, and a retry hits the unique CallSid.
@@ -162,11 +231,26 @@ def record_incoming(
             call, created = Call.objects.create(call_sid=call_sid, **defaults), True
     except IntegrityError:
         call, created = Call.objects.get(call_sid=call_sid), False
-    if call.business_id != business.pk:
-        logger.warning("CallSid %s seen for two businesses; keeping the first", call_sid)
-    if created and number.mode == TwilioNumber.Mode.MISSED_ONLY:
+    if call.business_id != business.pk or is_other_line(
+        call=call, to=str(number.phone_number), account=account_sid(account)
+    ):
+        logger.error(
+            "CallSid %s is stored for business %s (to %s) but came for business %s (to %s); "
+            "refused",
+            call_sid,
+            call.business_id,
+            call.to_number,
+            business.pk,
+            number.phone_number,
+        )
+        return IncomingCall(call=call, created=False, conflict=True)
+    if number.mode == TwilioNumber.Mode.MISSED_ONLY:
         # The carrier forwards only unanswered calls here: every call is missed.
-        decide(business=business, call=call, reason="forwarded-unanswered")
+        decide(business=business, call=call, verdict=(Call.Outcome.MISSED, "forwarded-unanswered"))
+    elif not number.forward_to:
+        # Nothing to ring: waiting for a status callback would only delay the text-back.
+        logger.error("number %s has no forward-to number; call %s is missed", number, call_sid)
+        decide(business=business, call=call, verdict=(Call.Outcome.MISSED, "no-forward-number"))
     return IncomingCall(call=call, created=created)
 
 
@@ -200,14 +284,17 @@ def record_dial_result(
 
 
 def record_call_status(*, business: Business, call: Call, call_status: str) -> Call:
+    """The call's status; the first final status also records when the call ended, which
+    starts the grace period for a <Dial> result."""
     if call_status in FINAL_CALL_STATUSES and call.call_status not in FINAL_CALL_STATUSES:
+        now = timezone.now()
         updated = (
             Call.objects.filter(business=business, pk=call.pk)
             .exclude(call_status__in=FINAL_CALL_STATUSES)
-            .update(call_status=call_status)
+            .update(call_status=call_status, ended_at=now)
         )
         if updated:
-            call.call_status = call_status
+            call.call_status, call.ended_at = call_status, now
         else:
             call.refresh_from_db()
     call = decide(business=business, call=call)
@@ -217,10 +304,9 @@ def record_call_status(*, business: Business, call: Call, call_status: str) -> C
     return call
 
 
-def record_voicemail(*, business: Business, call_sid: str, url: str, seconds: int | None) -> None:
-    Call.objects.filter(business=business, call_sid=call_sid, voicemail_url="").update(
-        voicemail_url=url[:500], voicemail_seconds=seconds
-    )
+def _grace_start(call: Call) -> datetime:
+    # Calls that ended before `ended_at` was recorded have only their start to go by.
+    return call.ended_at or call.started_at
 
 
 def derive_outcome(call: Call, *, now: datetime) -> tuple[str, str] | None:
@@ -247,21 +333,26 @@ def derive_outcome(call: Call, *, now: datetime) -> tuple[str, str] | None:
         if call.screening:
             # The screen runs during the call, so a keypress would already be recorded.
             return Call.Outcome.MISSED, "caller-hung-up-while-ringing"
-        if now - call.started_at >= DIAL_RESULT_GRACE:
+        if now - _grace_start(call) >= DIAL_RESULT_GRACE:
             return Call.Outcome.MISSED, "caller-hung-up-while-ringing"
         return None
     return None
 
 
 def decide(
-    *, business: Business, call: Call, reason: str = "", also: dict[str, object] | None = None
+    *,
+    business: Business,
+    call: Call,
+    verdict: tuple[str, str] | None = None,
+    also: dict[str, object] | None = None,
 ) -> Call:
-    """Settle a pending call if enough is known. Exactly one request wins the conditional
-    update from "pending"; that one hands a missed call to messaging, on commit."""
+    """Settle a pending call if enough is known (or with `verdict`, an (outcome, reason)
+    known without waiting for Twilio). Exactly one request wins the conditional update from
+    "pending"; that one hands a missed call to messaging, on commit."""
     if call.outcome != Call.Outcome.PENDING:
         return call
     now = timezone.now()
-    derived = derive_outcome(call, now=now)
+    derived = verdict or derive_outcome(call, now=now)
     if derived is None:
         return call
     outcome, why = derived
@@ -275,7 +366,7 @@ def decide(
     fields = {
         **(also or {}),
         "outcome": outcome,
-        "outcome_reason": reason or why,
+        "outcome_reason": why,
         "skip_reason": skip,
         "decided_at": now,
         "is_repeat": is_repeat,
@@ -323,11 +414,14 @@ def sweep_undecided_and_unhanded(*, limit: int = 500) -> int:
     hand-off never ran (the process died between commit and hand-off)."""
     now = timezone.now()
     count = 0
-    for call in Call.objects.filter(
-        outcome=Call.Outcome.PENDING,
-        call_status="completed",
-        started_at__lte=now - DIAL_RESULT_GRACE,
-    ).select_related("business")[:limit]:
+    grace_over = Q(ended_at__lte=now - DIAL_RESULT_GRACE) | Q(
+        ended_at__isnull=True, started_at__lte=now - DIAL_RESULT_GRACE
+    )
+    for call in (
+        Call.objects.filter(grace_over, outcome=Call.Outcome.PENDING, call_status="completed")
+        .select_related("business")
+        .order_by("pk")[:limit]
+    ):
         decide(business=call.business, call=call)
         count += 1
     for call in Call.objects.filter(

@@ -60,17 +60,39 @@ def missed(*, business: Business, voicemail: bool) -> str:
             "Please leave a message after the tone.",
             voice=VOICE,
         )
+        # With an action, Twilio goes on to it once the message is recorded (without one it
+        # re-requests this page and the caller hears the greeting again). No audio at all:
+        # Twilio skips the action and runs the <Hangup> below.
         response.record(
+            action=url("recorded"),
+            method="POST",
             max_length=120,
             play_beep=True,
-            recording_status_callback=url("status"),
+            recording_status_callback=url("recording-status"),
             recording_status_callback_method="POST",
+            transcribe=True,
+            transcribe_callback=url("transcribed"),
         )
     else:
         response.say(
             f"Sorry we missed your call. This is {business.name}. We will get back to you soon.",
             voice=VOICE,
         )
+    response.hangup()
+    return str(response)
+
+
+def voicemail_recorded() -> str:
+    response = VoiceResponse()
+    response.say("Thank you, we'll get back to you soon. Goodbye.", voice=VOICE)
+    response.hangup()
+    return str(response)
+
+
+def refused() -> str:
+    """For a request about a call that belongs to another line: end it, connect nothing."""
+    response = VoiceResponse()
+    response.say("Sorry, this call cannot be connected. Goodbye.", voice=VOICE)
     response.hangup()
     return str(response)
 

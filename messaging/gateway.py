@@ -5,9 +5,11 @@ Backends, chosen by LASSO_SMS_BACKEND:
 - ``console``: prints the message (local development);
 - ``memory``: keeps messages in a list (tests), and can be told to fail.
 
-Every error is classified: retryable (Twilio 5xx, 20429, no connection made), permanent
-(any other Twilio error code), or unknown outcome (the request went out and no answer came
-back). Callers must never resend an unknown outcome.
+Every error is classified: retryable (Twilio 500/503, 429/20429, no connection made),
+permanent (any other Twilio error code), or unknown outcome (the request went out and no
+answer came back, or a gateway in front of Twilio answered 502/504, so the message may
+exist). Callers never resend an unknown outcome blindly: they look it up in Twilio's own
+records first (`find_sent`).
 
 It also fetches a voicemail's audio (`open_recording`) from an address it builds itself
 from the account and recording SIDs: never from a URL a request or a stored row supplies.
@@ -20,6 +22,7 @@ import re
 import threading
 import uuid
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 import requests
@@ -33,6 +36,9 @@ logger = logging.getLogger(__name__)
 TWILIO_DEFAULT_BASE = "https://api.twilio.com"
 CARRIER_OPT_OUT = "21610"
 RETRYABLE_CODES = {"20429", "20500", "20503"}
+# A proxy or load balancer in front of Twilio gave up waiting: the API may have created
+# the message before that.
+AMBIGUOUS_HTTP_STATUSES = {502, 504}
 
 
 @dataclass(frozen=True)
@@ -52,8 +58,28 @@ class OutcomeUnknown(Exception):
     """The request reached Twilio (or may have) and no answer came back: do not resend."""
 
 
+class LookupFailed(Exception):
+    """Twilio's records could not be read just now; try the lookup again later."""
+
+
+@dataclass(frozen=True)
+class FoundMessage:
+    sid: str
+    status: str
+    created_at: datetime
+
+
 class Backend(Protocol):
     def send(self, *, to: str, from_: str, body: str, status_callback: str) -> SendResult: ...
+
+    def find_sent(
+        self, *, to: str, from_: str, body: str, created_since: datetime
+    ) -> FoundMessage | None: ...
+
+
+# Twilio stamps date_created to the second, and its clock and ours differ a little.
+CLOCK_SKEW = timedelta(seconds=5)
+LOOKUP_PAGE = 50
 
 
 class _RebasedHttpClient(TwilioHttpClient):
@@ -108,6 +134,8 @@ class TwilioBackend:
             )
         except TwilioRestException as exc:
             code = str(exc.code or "")
+            if exc.status in AMBIGUOUS_HTTP_STATUSES:
+                raise OutcomeUnknown(f"Twilio answered {exc.status}: {exc.msg or exc}") from exc
             retryable = exc.status >= 500 or exc.status == 429 or code in RETRYABLE_CODES
             raise SendError(
                 exc.msg or str(exc), code=code or str(exc.status), retryable=retryable
@@ -118,12 +146,38 @@ class TwilioBackend:
             raise SendError(f"Could not reach Twilio: {exc}", retryable=True) from exc
         return SendResult(sid=message.sid, status=message.status or "queued")
 
+    def find_sent(
+        self, *, to: str, from_: str, body: str, created_since: datetime
+    ) -> FoundMessage | None:
+        """The message Lasso asked Twilio to send, if Twilio has it: listed by To and From
+        (newest first), matched on the body and a creation time at or after the claim. No
+        date filter is sent: Twilio filters by send date, by day, and a queued message has
+        no send date yet."""
+        try:
+            messages = self.client.messages.list(to=to, from_=from_, limit=LOOKUP_PAGE)
+        except (TwilioRestException, requests.exceptions.RequestException, ValueError) as exc:
+            raise LookupFailed(f"Could not list Twilio's messages: {exc}") from exc
+        for message in messages:
+            created = message.date_created
+            if created is None or created < created_since - CLOCK_SKEW:
+                continue
+            if (message.body or "") == body:
+                return FoundMessage(
+                    sid=message.sid, status=str(message.status or "queued"), created_at=created
+                )
+        return None
+
 
 class ConsoleBackend:
     def send(self, *, to: str, from_: str, body: str, status_callback: str) -> SendResult:
         sid = "SM" + uuid.uuid4().hex
         print(f"[sms] {from_} → {to}: {body}", flush=True)  # noqa: T201
         return SendResult(sid=sid, status="sent")
+
+    def find_sent(
+        self, *, to: str, from_: str, body: str, created_since: datetime
+    ) -> FoundMessage | None:
+        return None  # the console keeps no records: nothing was ever sent
 
 
 @dataclass
@@ -133,14 +187,20 @@ class Sent:
     body: str
     status_callback: str
     sid: str
+    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 @dataclass
 class MemoryBackend:
-    """Test double: records sends; `fail_with` makes the next sends raise."""
+    """Test double: records sends. `fail_with` makes the next sends raise before anything
+    is recorded; `lose_answers` records the next sends and then raises OutcomeUnknown (the
+    message exists at "Twilio" but the answer never came); `lookup_fails` makes find_sent
+    raise LookupFailed."""
 
     outbox: list[Sent] = field(default_factory=list)
     fail_with: list[Exception] = field(default_factory=list)
+    lose_answers: int = 0
+    lookup_fails: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def send(self, *, to: str, from_: str, body: str, status_callback: str) -> SendResult:
@@ -149,12 +209,30 @@ class MemoryBackend:
                 raise self.fail_with.pop(0)
             sid = "SM" + uuid.uuid4().hex
             self.outbox.append(Sent(to, from_, body, status_callback, sid))
+            if self.lose_answers:
+                self.lose_answers -= 1
+                raise OutcomeUnknown("read timed out after sending")
         return SendResult(sid=sid, status="queued")
+
+    def find_sent(
+        self, *, to: str, from_: str, body: str, created_since: datetime
+    ) -> FoundMessage | None:
+        if self.lookup_fails:
+            raise LookupFailed("Twilio unreachable")
+        with self.lock:
+            for sent in reversed(self.outbox):
+                if (sent.to, sent.from_, sent.body) == (to, from_, body) and (
+                    sent.created_at >= created_since - CLOCK_SKEW
+                ):
+                    return FoundMessage(sid=sent.sid, status="queued", created_at=sent.created_at)
+        return None
 
     def reset(self) -> None:
         with self.lock:
             self.outbox.clear()
             self.fail_with.clear()
+            self.lose_answers = 0
+            self.lookup_fails = False
 
 
 memory_backend = MemoryBackend()
@@ -172,7 +250,6 @@ def get_backend() -> Backend:
 
 def status_callback_url() -> str:
     return settings.PUBLIC_BASE_URL + "/webhooks/twilio/sms/status/"
-
 
 
 def open_recording(*, account_sid: str, recording_sid: str) -> requests.Response | None:
@@ -200,7 +277,14 @@ def open_recording(*, account_sid: str, recording_sid: str) -> requests.Response
         logger.warning("recording %s: could not reach Twilio: %s", recording_sid, exc)
         return None
     if response.status_code != 200:
-        logger.warning("recording %s: Twilio answered %s", recording_sid, response.status_code)
+        # Twilio's error answers are a few hundred bytes: read them (for the log, and so the
+        # connection goes back to the pool instead of being reset).
+        logger.warning(
+            "recording %s: Twilio answered %s %s",
+            recording_sid,
+            response.status_code,
+            response.text[:300],
+        )
         response.close()
         return None
     return response

@@ -4,7 +4,9 @@ It answers ``POST /2010-04-01/Accounts/{AccountSid}/Messages.json`` the way Twil
 (201 and a message resource), records every request it receives with its arrival time, and
 can be told how to answer the next requests: a 500, a 429 (20429), a 400 with a permanent
 error code (21610 opted out, 21211 invalid To, 21614 not a mobile number), or a hang that
-outlasts the client's timeout.
+outlasts the client's timeout. It also serves recordings' audio
+(``GET /2010-04-01/Accounts/{AccountSid}/Recordings/{RecordingSid}.mp3``) given to it with
+``add_recording``; scripted answers apply to those requests too.
 
 In tests: ``TwilioStub().start()`` (see tests/integration/conftest.py). From the benchmark,
 as a process: ``python -m tests.twilio_stub --port 0`` prints ``listening on <url>`` and
@@ -29,6 +31,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs
 
 MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-fA-F]{32})/Messages\.json$")
+RECORDING_PATH = re.compile(
+    r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-fA-F]{32})"
+    r"/Recordings/(?P<sid>RE[0-9a-fA-F]{32})\.mp3$"
+)
 
 
 class Answer(StrEnum):
@@ -94,6 +100,7 @@ class _State:
     queue: deque[Answer] = field(default_factory=deque)
     by_to: dict[str, deque[Answer]] = field(default_factory=dict)
     release: threading.Event = field(default_factory=threading.Event)
+    recordings: dict[str, bytes] = field(default_factory=dict)
 
 
 class TwilioStub:
@@ -136,6 +143,15 @@ class TwilioStub:
         with self._lock:
             queue = self._state.queue if to is None else self._state.by_to.setdefault(to, deque())
             queue.extend(Answer(a) for a in answers)
+
+    def add_recording(self, sid: str, audio: bytes) -> None:
+        """Serve `audio` as recording `sid`'s MP3 (to any authorized account)."""
+        with self._lock:
+            self._state.recordings[sid] = audio
+
+    def _recording(self, sid: str) -> bytes | None:
+        with self._lock:
+            return self._state.recordings.get(sid)
 
     def release_hangs(self) -> None:
         with self._lock:
@@ -255,8 +271,49 @@ def _handler_for(stub: TwilioStub) -> type[BaseHTTPRequestHandler]:
                 return False
             return user == account_sid and password == stub.auth_token
 
+        def _send_recording(self, match: re.Match[str]) -> None:
+            account_sid = match["account"]
+            authorized = self._authorized(account_sid)
+            answer, _ = stub._next_answer("") if authorized else (Answer.OK, None)
+            audio = stub._recording(match["sid"])
+            if not authorized:
+                status = 401
+            elif answer in ERRORS:
+                status = ERRORS[answer][0]
+            else:
+                status = 200 if audio is not None else 404
+            stub._record(
+                Recorded(
+                    method="GET",
+                    path=self.path,
+                    account_sid=account_sid,
+                    authorized=authorized,
+                    form={},
+                    arrived_at=time.time(),
+                    answer=str(answer),
+                    status=status,
+                    sid=match["sid"],
+                )
+            )
+            if status == 401:
+                self._send_json(401, _error(401, 20003, "Authenticate"))
+            elif status == 404:
+                self._send_json(404, _error(404, 20404, "The requested resource was not found"))
+            elif status != 200:
+                _, code, message = ERRORS[answer]
+                self._send_json(status, _error(status, code, message))
+            else:
+                self.send_response(200)
+                self.send_header("Content-Type", "audio/mpeg")
+                self.send_header("Content-Length", str(len(audio)))
+                self.end_headers()
+                self.wfile.write(audio)
+
         def do_GET(self) -> None:  # noqa: N802
-            if self.path == "/_stub/requests":
+            recording = RECORDING_PATH.match(self.path)
+            if recording is not None:
+                self._send_recording(recording)
+            elif self.path == "/_stub/requests":
                 self._send_json(200, [asdict(r) for r in stub.requests])
             elif self.path == "/_stub/health":
                 self._send_json(200, {"ok": True})

@@ -124,7 +124,8 @@ def test_without_screening_a_hang_up_waits_for_the_dial_result_then_is_missed(
     flow.incoming()
     run_on_commit(flow.status, "completed")
     assert the_call(flow).outcome == "pending"  # the <Dial> result may still say "answered"
-    Call.objects.filter(call_sid=flow.sid).update(started_at=timezone.now() - timedelta(minutes=1))
+    a_minute_ago = timezone.now() - timedelta(minutes=1)
+    Call.objects.filter(call_sid=flow.sid).update(started_at=a_minute_ago, ended_at=a_minute_ago)
     run_on_commit(settle_call.delay, the_call(flow).pk)
     assert the_call(flow).outcome == "missed"
     assert len(texts_to(outbox)) == 1
@@ -152,16 +153,27 @@ def test_missed_only_mode_greets_by_name_takes_a_voicemail_and_texts(
     call = the_call(flow)
     assert (call.outcome, call.mode) == ("missed", "missed-only")
     assert len(texts_to(outbox)) == 1
-    twilio.post(
-        "/webhooks/twilio/voice/status/",
+    record = root.find("Record")
+    assert record.get("action") == "http://testserver/webhooks/twilio/voice/recorded/"
+    recording_sid = "RE" + "1" * 32
+    recording_url = (
+        f"https://api.twilio.com/2010-04-01/Accounts/AC{'a' * 32}/Recordings/{recording_sid}"
+    )
+    response = twilio.post(
+        "/webhooks/twilio/voice/recorded/",
         {
             "CallSid": flow.sid,
-            "RecordingUrl": "https://api.twilio.com/rec/RE1",
+            "From": flow.caller,
+            "To": flow.to,
+            "RecordingSid": recording_sid,
+            "RecordingUrl": recording_url,
             "RecordingDuration": "12",
-            "RecordingStatus": "completed",
         },
     )
-    assert the_call(flow).voicemail_url == "https://api.twilio.com/rec/RE1"
+    assert xml(response).find("Record") is None
+    call = the_call(flow)
+    assert (call.recording_sid, call.recording_url) == (recording_sid, recording_url)
+    assert call.voicemail_seconds == 12
 
 
 def test_an_unknown_number_gets_a_polite_goodbye_and_nothing_is_stored(twilio):
@@ -255,11 +267,15 @@ def test_after_the_cooldown_a_new_missed_call_is_texted_again(
     first = CallFlow(twilio=twilio, to=str(tenant.number.phone_number))
     first.incoming()
     run_on_commit(first.dial_complete, "no-answer")
-    Conversation.objects.update(last_textback_at=timezone.now() - timedelta(hours=25))
+    yesterday = timezone.now() - timedelta(hours=25)
+    Call.objects.filter(call_sid=first.sid).update(started_at=yesterday)
+    Message.objects.filter(kind="textback").update(created_at=yesterday)
+    Conversation.objects.update(last_textback_at=yesterday)
     second = CallFlow(twilio=twilio, to=str(tenant.number.phone_number))
     second.incoming()
     run_on_commit(second.dial_complete, "no-answer")
     assert len(texts_to(outbox)) == 2
+    assert the_call(second).is_repeat is False
 
 
 @pytest.mark.parametrize(
