@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from tenants.accounts.forms import AdminPasswordChangeForm
 from tenants.models import ApiToken, BlockedNumber, Business, Membership, TwilioNumber, User
 
 
@@ -48,6 +49,8 @@ class BlockedNumberAdmin(admin.ModelAdmin):
 
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
+    # Setting someone's password here revokes their API tokens too, as every path does.
+    change_password_form = AdminPasswordChangeForm
     ordering = ["email"]
     list_display = ["email", "full_name", "is_staff", "is_active", "date_joined"]
     search_fields = ["email", "full_name"]

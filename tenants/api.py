@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers, status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -20,8 +20,8 @@ from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
 from messaging.encoding import clean_body, segment_info
-from messaging.texts import question_problems, textback
-from tenants import tokens
+from messaging.texts import textback
+from tenants import tokens, wording
 from tenants.models import Business, Membership, TwilioNumber
 from tenants.selectors import membership_for, memberships_for_user
 from tenants.services import update_business_settings
@@ -202,6 +202,23 @@ class NumberSerializer(serializers.ModelSerializer):
     class Meta:
         model = TwilioNumber
         fields = ["phone_number", "mode", "forward_to"]
+        extra_kwargs = {
+            "forward_to": {
+                "help_text": "The phone Lasso rings. Read-only in the API: it is changed "
+                "only on the dashboard, with your password."
+            },
+        }
+
+
+# Where a business's calls ring is changed only on the dashboard, which asks for the owner's
+# password in the same submission. A token request cannot do that (and accepting a password
+# here would turn a stolen token into a password-guessing tool), so a token alone must
+# never be able to redirect a business's calls.
+ROUTING_FIELDS = frozenset({"numbers", "mode", "forward_to"})
+ROUTING_OVER_API = (
+    "Where calls ring (a number's mode or forward-to) cannot be changed over the API. "
+    "Change it on the dashboard's Settings page, which asks for your password."
+)
 
 
 class PreviewSerializer(serializers.Serializer):
@@ -212,7 +229,16 @@ class PreviewSerializer(serializers.Serializer):
 
 
 class BusinessSettingsSerializer(serializers.ModelSerializer):
-    numbers = NumberSerializer(many=True, read_only=True)
+    name = serializers.CharField(
+        help_text=f"Goes into every text-back: up to {wording.NAME_MAX} characters, printable, "
+        "on one line, with no links, email addresses or phone numbers."
+    )
+    numbers = NumberSerializer(
+        many=True,
+        read_only=True,
+        help_text="Read-only: a PATCH that names numbers, mode or forward_to is a 403. "
+        "Change where calls ring on the dashboard's Settings page (it asks for your password).",
+    )
     textback_preview = serializers.SerializerMethodField()
 
     class Meta:
@@ -221,16 +247,16 @@ class BusinessSettingsSerializer(serializers.ModelSerializer):
         read_only_fields = ["slug"]
 
     def validate_name(self, value: str) -> str:
-        value = value.strip()
-        if not value:
-            raise serializers.ValidationError("The business needs a name.")
+        value = wording.clean_text(value)
+        if problems := wording.name_problems(value):
+            raise serializers.ValidationError(problems)
         return value
 
     def validate_qualifying_question(self, value: str) -> str:
-        problems = question_problems(value)
-        if problems:
+        value = wording.clean_text(value)
+        if problems := wording.question_problems(value):
             raise serializers.ValidationError(problems)
-        return value.strip()
+        return value
 
     @extend_schema_field(PreviewSerializer)
     def get_textback_preview(self, business: Business) -> dict[str, object]:
@@ -260,13 +286,24 @@ class BusinessSettings(BusinessScoped, generics.GenericAPIView):
         return Response(self._serialize())
 
     @extend_schema(
+        description="Change any of the settings sent; the others stay as they are. Where "
+        "calls ring (`numbers`, a number's `mode` or `forward_to`) is not changed here: a "
+        "PATCH naming any of them is refused with 403 and changes nothing. Change it on the "
+        "dashboard's Settings page, which asks for your password, so that an API token "
+        "alone can never redirect a business's calls.",
         responses={
             200: BusinessSettingsSerializer,
             400: OpenApiResponse(description='Field errors, e.g. {"qualifying_question": [...]}'),
-            403: DetailSerializer,
-        }
+            403: OpenApiResponse(
+                DetailSerializer,
+                description="Staff (only owners change settings), or a change to where "
+                "calls ring, which the API never makes.",
+            ),
+        },
     )
     def patch(self, request: Request, slug: str) -> Response:
+        if isinstance(request.data, dict) and ROUTING_FIELDS & set(request.data):
+            raise PermissionDenied(ROUTING_OVER_API)
         form = self.get_serializer(self.business, data=request.data, partial=True)
         form.is_valid(raise_exception=True)
         # The same service as the dashboard's settings page: one set of rules for both.

@@ -8,9 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from messaging.encoding import clean_body
-from messaging.texts import QUESTION_MAX, question_problems
-from tenants import validators
+from tenants import validators, wording
 from tenants.models import Business, Membership, TwilioNumber, validate_time_zone
 
 
@@ -42,9 +40,9 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
 class SettingsForm(forms.Form):
     name = forms.CharField(
         label="Business name",
-        max_length=80,
         error_messages={"required": "Give the business a name."},
-        help_text="Callers see it in every text.",
+        help_text=f"Callers see it in every text: up to {wording.NAME_MAX} characters, "
+        "no links or phone numbers.",
     )
     support_contact = forms.CharField(
         label="Support contact",
@@ -63,7 +61,7 @@ class SettingsForm(forms.Form):
         strip=False,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=f"One question, up to {QUESTION_MAX} characters, ending with “?”.",
+        help_text=f"One question, up to {wording.QUESTION_MAX} characters, ending with “?”.",
     )
     textback_plain_hyphen = forms.BooleanField(
         label="Use a plain hyphen (-) instead of the dash (—)",
@@ -108,6 +106,13 @@ class SettingsForm(forms.Form):
         help_text="So a voicemail picking up never counts as answered.",
     )
     voicemail_enabled = forms.BooleanField(label="Offer missed callers voicemail", required=False)
+    current_password = forms.CharField(
+        label="Your password",
+        required=False,
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        help_text="Needed only to change where calls ring (a number's mode or forward-to).",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -147,9 +152,15 @@ class SettingsForm(forms.Form):
             for day, name in validators.WEEKDAYS
         ]
 
+    def clean_name(self) -> str:
+        name = wording.clean_text(self.cleaned_data["name"])
+        if problems := wording.name_problems(name):
+            raise ValidationError(problems)
+        return name
+
     def clean_qualifying_question(self) -> str:
-        question = clean_body(self.cleaned_data["qualifying_question"]).strip()
-        if problems := question_problems(question):
+        question = wording.clean_text(self.cleaned_data["qualifying_question"])
+        if problems := wording.question_problems(question):
             raise ValidationError(problems)
         return question
 
@@ -207,6 +218,8 @@ class NumberRoutingForm(forms.Form):
         help_text="The phone Lasso rings, e.g. +15551230000.",
     )
 
+    routing: tuple[str, object] = ("", None)
+
     def __init__(self, *args: Any, number: TwilioNumber, **kwargs: Any) -> None:
         kwargs.setdefault("prefix", f"number-{number.pk}")
         kwargs.setdefault("initial", {"mode": number.mode, "forward_to": number.forward_to or ""})
@@ -217,7 +230,7 @@ class NumberRoutingForm(forms.Form):
         data = super().clean()
         if "mode" in data:
             try:
-                validators.number_routing(
+                self.routing = validators.number_routing(
                     number=self.number.phone_number,
                     mode=data["mode"],
                     forward_to=data.get("forward_to", ""),
@@ -225,6 +238,17 @@ class NumberRoutingForm(forms.Form):
             except ValidationError as exc:
                 add_service_errors(self, exc)
         return data
+
+    def changes_routing(self) -> bool:
+        """Whether this submission would change where the number's calls ring. A submission
+        that does not validate counts as a change when it differs from what is stored."""
+        stored_forward = str(self.number.forward_to or "")
+        if self.is_valid():
+            mode, forward = self.routing
+            return mode != self.number.mode or str(forward or "") != stored_forward
+        mode = self.data.get(self.add_prefix("mode"), self.number.mode)
+        forward = (self.data.get(self.add_prefix("forward_to")) or "").strip()
+        return mode != self.number.mode or forward != stored_forward
 
 
 class BlockNumberForm(forms.Form):

@@ -1,4 +1,11 @@
-"""Writes on businesses, their numbers and their teams."""
+"""Writes on businesses, their numbers and their teams.
+
+The business name and the qualifying question go into every text-back, so they keep
+tenants.wording's rule wherever they are set. A forward-to number must be an ordinary
+landline or mobile in the business's country (tenants.validators), and changing where a
+number's calls ring needs the owner's password confirmed in the same request: a stolen
+session or API token alone must not be able to redirect a business's calls.
+"""
 
 from __future__ import annotations
 
@@ -20,10 +27,10 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 from phonenumber_field.phonenumber import PhoneNumber
 
-from messaging.encoding import clean_body
-from messaging.texts import question_problems
-from tenants import validators
+from tenants import validators, wording
+from tenants.accounts.services import revoke_credentials
 from tenants.models import BlockedNumber, Business, Membership, TwilioNumber, User
+from tenants.selectors import default_number
 
 
 class BusinessSetupError(Exception):
@@ -64,9 +71,9 @@ def create_business(
     slug: str | None = None,
 ) -> NewBusiness:
     """Create a business, its Twilio number and its owner together, or nothing at all."""
-    name = name.strip()
-    if not name:
-        raise BusinessSetupError("The business needs a name.")
+    name = wording.clean_text(name)
+    if problems := wording.name_problems(name):
+        raise BusinessSetupError("Business name: " + " ".join(problems))
     if mode not in TwilioNumber.Mode.values:
         raise BusinessSetupError(f"Mode must be one of {', '.join(TwilioNumber.Mode.values)}.")
     slug = slugify(slug or name)
@@ -78,6 +85,10 @@ def create_business(
         raise BusinessSetupError("Forward mode needs --forward-to, the phone Lasso rings.")
     if forward is not None and forward == twilio_number:
         raise BusinessSetupError("The forward-to number cannot be the Twilio number itself.")
+    if forward is not None and (
+        problem := validators.forward_to_problem(forward=forward, lasso_number=twilio_number)
+    ):
+        raise BusinessSetupError(f"Forward-to number: {problem}")
     email = User.objects.normalize_email(owner_email.strip()).lower()
     if "@" not in email:
         raise BusinessSetupError(f"Owner email {owner_email!r} is not an email address.")
@@ -103,6 +114,7 @@ def create_business(
             elif password:
                 owner.set_password(password)
                 owner.save(update_fields=["password"])
+                revoke_credentials(user=owner)
             Membership.objects.create(user=owner, business=business, role=Membership.Role.OWNER)
     except IntegrityError as exc:
         # A concurrent create took the slug or the number between our check and our insert.
@@ -124,19 +136,35 @@ class NumberRouting:
     forward_to: str
 
 
+PASSWORD_NEEDED = "Enter your password to change where calls ring."
+
+
 def update_number_routing(
-    *, business: Business, number_id: int, mode: str, forward_to: str
+    *,
+    business: Business,
+    number_id: int,
+    mode: str,
+    forward_to: str,
+    password_confirmed: bool = False,
 ) -> TwilioNumber:
     """Set a number's mode and forward-to. The Twilio number itself never changes here.
 
+    `password_confirmed` says the caller checked the owner's password in this request; a
+    change is refused without it (submitting the values already stored is not a change).
+
     Raises TwilioNumber.DoesNotExist for a number of another business, ValidationError
-    (keyed "mode" / "forward_to") for a bad value.
+    (keyed "mode" / "forward_to" / "current_password") for a bad value.
     """
     with transaction.atomic():
         number = TwilioNumber.objects.select_for_update().get(business=business, pk=number_id)
         mode, forward = validators.number_routing(
             number=number.phone_number, mode=mode, forward_to=forward_to
         )
+        changed = mode != number.mode or str(forward or "") != str(number.forward_to or "")
+        if not changed:
+            return number
+        if not password_confirmed:
+            raise ValidationError({"current_password": PASSWORD_NEEDED})
         number.mode = mode
         number.forward_to = forward or ""
         number.save(update_fields=["mode", "forward_to"])
@@ -160,16 +188,18 @@ def update_business_settings(
     business_hours: Mapping[str, object] | None = None,
     support_contact: str | None = None,
     routing: Sequence[NumberRouting] = (),
+    password_confirmed: bool = False,
 ) -> Business:
     """Change any of a business's settings (None leaves a setting as it is), all or nothing.
+    Changing a number's routing needs `password_confirmed` (see update_number_routing).
 
-    Raises ValidationError keyed by setting name ("numbers" for routing problems), having
-    saved nothing.
+    Raises ValidationError keyed by setting name ("numbers" for routing problems,
+    "current_password" when a routing change was not confirmed), having saved nothing.
     """
     changes: dict[str, object] = {
         key: value
         for key, value in {
-            "name": name.strip() if name is not None else None,
+            "name": wording.clean_text(name) if name is not None else None,
             "qualifying_question": qualifying_question,
             "textback_plain_hyphen": textback_plain_hyphen,
             "ring_timeout_seconds": ring_timeout_seconds,
@@ -186,13 +216,13 @@ def update_business_settings(
         if value is not None
     }
     errors: dict[str, list[str]] = {}
-    if changes.get("name") == "":
-        errors["name"] = ["Give the business a name."]
+    if "name" in changes and (problems := wording.name_problems(str(changes["name"]))):
+        errors["name"] = problems
     if "qualifying_question" in changes:
         # Invisible characters pasted from a word processor would silently force UCS-2.
-        question = clean_body(str(changes["qualifying_question"])).strip()
+        question = wording.clean_text(str(changes["qualifying_question"]))
         changes["qualifying_question"] = question
-        if problems := question_problems(question):
+        if problems := wording.question_problems(question):
             errors["qualifying_question"] = problems
     if "business_hours" in changes:
         try:
@@ -220,7 +250,7 @@ def update_business_settings(
             raise ValidationError(errors)
         if changes:
             locked.save(update_fields=list(changes))
-        routing_errors: list[str] = []
+        routing_errors: dict[str, list[str]] = {}
         for change in routing:
             try:
                 update_number_routing(
@@ -228,13 +258,19 @@ def update_business_settings(
                     number_id=change.number_id,
                     mode=change.mode,
                     forward_to=change.forward_to,
+                    password_confirmed=password_confirmed,
                 )
             except TwilioNumber.DoesNotExist:
-                routing_errors.append(f"Number {change.number_id} is not one of yours.")
+                routing_errors.setdefault("numbers", []).append(
+                    f"Number {change.number_id} is not one of yours."
+                )
             except ValidationError as exc:
-                routing_errors.extend(exc.messages)
+                for field, messages in exc.message_dict.items():
+                    key = "current_password" if field == "current_password" else "numbers"
+                    routing_errors.setdefault(key, [])
+                    routing_errors[key] += [m for m in messages if m not in routing_errors[key]]
         if routing_errors:
-            raise ValidationError({"numbers": routing_errors})
+            raise ValidationError(routing_errors)
     for field, value in changes.items():
         setattr(business, field, value)
     return business
@@ -392,14 +428,27 @@ def set_member_alerts(
     *, business: Business, user: User, mobile_number: str, sms_alerts: bool
 ) -> Membership:
     """A member's own cell and whether Lasso texts it when a customer needs the team.
-    Each member sets this for themselves only."""
+    Each member sets this for themselves only.
+
+    The cell is also how Lasso recognises the member's own calls, so any possible number is
+    kept; only with alerts on must it be a mobile in the business's country, since Lasso
+    then texts it (a premium or foreign number there would be paid for by Lasso).
+    """
     membership = Membership.objects.get(business=business, user=user)
     cleaned = ""
     if mobile_number.strip():
         try:
-            cleaned = str(parse_e164(mobile_number, field="Mobile number"))
+            parsed = parse_e164(mobile_number, field="Mobile number")
         except BusinessSetupError as exc:
             raise ValidationError({"mobile_number": str(exc)}) from exc
+        cleaned = str(parsed)
+        lasso = default_number(business=business)
+        if sms_alerts and (
+            problem := validators.alert_mobile_problem(
+                mobile=parsed, lasso_number=lasso.phone_number if lasso else None
+            )
+        ):
+            raise ValidationError({"mobile_number": problem})
     if sms_alerts and not cleaned:
         raise ValidationError({"mobile_number": "Add your mobile number to get text alerts."})
     membership.mobile_number = cleaned

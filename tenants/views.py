@@ -21,8 +21,10 @@ from messaging.encoding import (
     clean_body,
     segment_info,
 )
-from messaging.texts import QUESTION_MAX, question_problems, textback
-from tenants import services
+from messaging.texts import textback
+from tenants import services, wording
+from tenants.accounts import rate_limit
+from tenants.accounts.services import PASSWORD_RECHECK
 from tenants.dashboard import SESSION_KEY, business_view
 from tenants.forms import (
     BlockNumberForm,
@@ -74,8 +76,9 @@ def textback_preview(
     *, business: Business, name: str, question: str, plain_hyphen: bool
 ) -> dict[str, object]:
     """The text-back exactly as it would be sent (both dash variants), for the live preview."""
-    question = clean_body(question).strip()
-    draft = Business(name=name.strip() or business.name, qualifying_question=question)
+    question = wording.clean_text(question)
+    name = wording.clean_text(name)
+    draft = Business(name=name or business.name, qualifying_question=question)
     variants = []
     for plain, label in ((False, "With the dash (—)"), (True, "With a plain hyphen (-)")):
         text = clean_body(textback(draft, question=question or "…", plain=plain))
@@ -91,8 +94,9 @@ def textback_preview(
         )
     return {
         "question_length": len(question),
-        "question_max": QUESTION_MAX,
-        "problems": question_problems(question),
+        "question_max": wording.QUESTION_MAX,
+        "problems": [f"Business name: {p}" for p in wording.name_problems(name) if name]
+        + wording.question_problems(question),
         "variants": sorted(variants, key=lambda v: not v.in_use),
     }
 
@@ -145,6 +149,10 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     number_forms = _number_forms(business, request.POST)
     # Check every form (no short-circuit), so the page shows every problem at once.
     numbers_valid = [f.is_valid() for _, f in number_forms]
+    form.is_valid()
+    password_confirmed = False
+    if any(f.changes_routing() for _, f in number_forms):
+        password_confirmed = _confirm_password(request, form)
     if form.is_valid() and all(numbers_valid):
         data = form.cleaned_data
         try:
@@ -171,6 +179,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                     )
                     for number, f in number_forms
                 ],
+                password_confirmed=password_confirmed,
             )
         except ValidationError as exc:
             add_service_errors(form, exc)
@@ -178,6 +187,33 @@ def settings_page(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Settings saved.")
             return redirect("dashboard:settings")
     return _render_settings(request, form=form, number_forms=number_forms)
+
+
+def _confirm_password(request: HttpRequest, form: SettingsForm) -> bool:
+    """Whether the owner typed their own password on the settings form; otherwise says why
+    on its password field. Wrong guesses are limited per user, so a stolen session cannot
+    work the password out here."""
+    user = request.user
+    ident = str(user.pk)
+    typed = request.POST.get("current_password", "")
+    if not typed:
+        form.add_error("current_password", services.PASSWORD_NEEDED)
+        return False
+    if wait := rate_limit.wait_seconds(PASSWORD_RECHECK, ident):
+        form.add_error(
+            "current_password",
+            f"Too many wrong passwords; try again in {rate_limit.minutes(wait)}.",
+        )
+        return False
+    if not user.check_password(typed):  # type: ignore[union-attr]
+        rate_limit.record(PASSWORD_RECHECK, ident)
+        form.add_error(
+            "current_password",
+            "That is not your password. Enter the password you sign in with to change "
+            "where calls ring.",
+        )
+        return False
+    return True
 
 
 @require_GET

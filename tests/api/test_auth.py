@@ -6,6 +6,7 @@ import uuid
 from datetime import timedelta
 
 import pytest
+from django.core import mail
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -176,3 +177,17 @@ def test_it_records_last_use_at_most_once_a_minute(tenant, django_assert_num_que
     ApiToken.objects.filter(pk=new.token.pk).update(last_used_at=stale)
     client.get(BUSINESSES)
     assert ApiToken.objects.get(pk=new.token.pk).last_used_at > stale + timedelta(minutes=1)
+
+
+def test_a_password_reset_revokes_every_token_of_that_user(client, tenant):
+    key = create_token(user=tenant.owner, name="ci").key
+    colleague = create_token(user=tenant.staff, name="ci").key
+    client.post("/accounts/password-reset/", {"email": tenant.owner.email})
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/reset/" in line)
+    opened = client.get(link[link.index("/accounts/") :].strip(), follow=True)
+    form_url = opened.redirect_chain[-1][0]
+    client.post(form_url, {"new_password1": "new-pass-4242-x", "new_password2": "new-pass-4242-x"})
+    response = with_header(f"Bearer {key}").get(BUSINESSES)
+    assert response.status_code == 401
+    assert response.json()["detail"] == "This token was revoked; create a new one."
+    assert with_header(f"Bearer {colleague}").get(BUSINESSES).status_code == 200

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import business_url
+from tests.tenants.test_business_name import BAD_NAMES, PHONE
 
 pytestmark = pytest.mark.django_db
 
@@ -100,7 +101,12 @@ def test_it_lists_every_problem_with_the_qualifying_question(tenant, owner_api, 
         ("qualifying_question", "Tell us what you need", "End the question with a question mark."),
         ("qualifying_question", "", "This field may not be blank."),
         ("name", "   ", "This field may not be blank."),
-        ("name", "x" * 81, "Ensure this field has no more than 80 characters."),
+        (
+            "name",
+            "x" * 81,
+            "Keep the name to 50 characters (this is 81): it goes into every text-back, and "
+            "a longer one makes each cost two texts.",
+        ),
         ("ring_timeout_seconds", 3, "Ensure this value is greater than or equal to 5."),
         ("ring_timeout_seconds", 61, "Ensure this value is less than or equal to 60."),
         ("textback_cooldown_hours", 0, "Ensure this value is greater than or equal to 1."),
@@ -144,3 +150,89 @@ def test_it_forbids_staff_to_change_settings(tenant, staff_api, url):
 
 def test_it_does_not_offer_put(owner_api, url):
     assert owner_api.put(url, {"name": "X"}, format="json").status_code == 405
+
+
+# --- the business name and the question share the text-back rule ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("name", "message"), BAD_NAMES)
+def test_the_api_refuses_the_same_names_with_a_400(tenant, owner_api, name, message):
+    response = owner_api.patch(
+        business_url(tenant.business, "settings/"), {"name": name}, format="json"
+    )
+    assert response.status_code == 400
+    assert any(message in problem for problem in response.json()["name"])
+    tenant.business.refresh_from_db()
+    assert tenant.business.name == "Acme Plumbing"
+
+
+def test_the_api_stores_the_name_cleaned(tenant, owner_api):
+    response = owner_api.patch(
+        business_url(tenant.business, "settings/"),
+        {"name": "Cafe\u0301\u00a0Bar\u200b"},
+        format="json",
+    )
+    assert response.status_code == 200
+    assert response.json()["textback_preview"]["text"].startswith(
+        "Sorry we missed your call — this is Café Bar. "
+    )
+    tenant.business.refresh_from_db()
+    assert tenant.business.name == "Café Bar"
+
+
+def test_the_api_refuses_a_question_with_a_phone_number(tenant, owner_api):
+    response = owner_api.patch(
+        business_url(tenant.business, "settings/"),
+        {"qualifying_question": "Call 312 555 0100 now?"},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert PHONE in response.json()["qualifying_question"][0]
+
+
+# --- where calls ring is never changed with a token ----------------------------------------------
+ROUTING_REFUSED = (
+    "Where calls ring (a number's mode or forward-to) cannot be changed over the API. "
+    "Change it on the dashboard's Settings page, which asks for your password."
+)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"numbers": [{"phone_number": "+14155550001", "forward_to": "+19005550100"}]},
+        {"forward_to": "+19005550100"},
+        {"mode": "missed-only"},
+        {"name": "Acme Plumbing & Heating", "numbers": []},
+    ],
+)
+def test_it_refuses_any_change_to_where_calls_ring_with_a_403(tenant, owner_api, url, body):
+    before = (tenant.number.mode, str(tenant.number.forward_to))
+    response = owner_api.patch(url, body, format="json")
+    assert response.status_code == 403
+    assert response.json() == {"detail": ROUTING_REFUSED}
+    tenant.number.refresh_from_db()
+    tenant.business.refresh_from_db()
+    assert (tenant.number.mode, str(tenant.number.forward_to)) == before
+    assert tenant.business.name == "Acme Plumbing"
+
+
+def test_it_refuses_a_form_encoded_routing_change_too(tenant, owner_api, url):
+    response = owner_api.patch(url, {"forward_to": "+19005550100"})
+    assert response.status_code == 403
+
+
+def test_an_outsider_asking_to_reroute_gets_404(tenant, outsider_api, url):
+    response = outsider_api.patch(url, {"forward_to": "+19005550100"}, format="json")
+    assert response.status_code == 404
+    tenant.number.refresh_from_db()
+    assert tenant.number.forward_to != "+19005550100"
+
+
+def test_the_schema_says_routing_is_changed_only_on_the_dashboard(owner_api):
+    schema = owner_api.get("/api/schema/", {"format": "json"}).json()
+    patch = schema["paths"]["/api/v1/businesses/{slug}/settings/"]["patch"]
+    assert "a PATCH naming any of them is refused with 403" in patch["description"]
+    assert "403" in patch["responses"]
+    name = schema["components"]["schemas"]["PatchedBusinessSettings"]["properties"]["name"]
+    assert "no links, email addresses or phone numbers" in name["description"]

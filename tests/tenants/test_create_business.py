@@ -22,7 +22,7 @@ BASE = [
     "--number",
     "+15005550006",
     "--forward-to",
-    "+15551230000",
+    "+13125550100",
     "--owner-email",
     "Owner@Example.com",
 ]
@@ -34,7 +34,7 @@ def test_it_creates_business_number_and_owner_and_prints_the_slug_last():
     business = Business.objects.get(slug="acme-plumbing")
     number = TwilioNumber.objects.get(business=business)
     assert str(number.phone_number) == "+15005550006"
-    assert str(number.forward_to) == "+15551230000"
+    assert str(number.forward_to) == "+13125550100"
     assert number.mode == "forward"
     owner = User.objects.get(email="owner@example.com")
     assert owner.check_password("s3cret-pass-word")
@@ -58,7 +58,7 @@ def test_an_existing_user_can_own_a_second_business():
         "--number",
         "+15005550007",
         "--forward-to",
-        "+15551230001",
+        "+13125550101",
         "--owner-email",
         "owner@example.com",
     )
@@ -104,7 +104,7 @@ def test_it_refuses_a_number_already_taken_and_writes_nothing_new():
             "--number",
             "+15005550006",
             "--forward-to",
-            "+15551230009",
+            "+13125550109",
             "--owner-email",
             "other@example.com",
         )
@@ -121,7 +121,7 @@ def test_it_refuses_a_duplicate_slug_and_writes_nothing_new():
             "--number",
             "+15005550007",
             "--forward-to",
-            "+15551230009",
+            "+13125550109",
             "--owner-email",
             "other@example.com",
         )
@@ -144,7 +144,7 @@ def test_the_command_exits_non_zero_from_the_shell(tmp_path):
             "--number",
             "123",
             "--forward-to",
-            "+15551230000",
+            "+13125550100",
             "--owner-email",
             "a@b.co",
         ],

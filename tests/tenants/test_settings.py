@@ -22,6 +22,7 @@ NAMES = [
     "TWILIO_AUTH_TOKEN",
     "TWILIO_API_BASE_URL",
     "LASSO_SMS_BACKEND",
+    "TRUSTED_PROXY_COUNT",
 ]
 PROBE = """
 import json, django
@@ -33,6 +34,7 @@ print(json.dumps({
   "BROKER": s.CELERY_BROKER_URL, "BACKEND": s.LASSO_SMS_BACKEND, "HOSTS": s.ALLOWED_HOSTS,
   "HSTS": getattr(s, "SECURE_HSTS_SECONDS", 0), "SECURE_COOKIE": s.SESSION_COOKIE_SECURE,
   "PROXY": getattr(s, "SECURE_PROXY_SSL_HEADER", None), "API": s.TWILIO_API_BASE_URL,
+  "PROXIES": s.TRUSTED_PROXY_COUNT, "DRF_PROXIES": s.REST_FRAMEWORK["NUM_PROXIES"],
 }))
 """
 
@@ -98,9 +100,18 @@ def test_it_reads_postgres_redis_and_twilio_from_the_environment():
     assert s["API"] == "http://127.0.0.1:4010"
 
 
+def test_it_trusts_no_forwarded_address_unless_told_how_many_proxies_there_are():
+    assert settings_with(DEBUG="true")["PROXIES"] == 0
+    s = settings_with(DEBUG="true", TRUSTED_PROXY_COUNT="2")
+    # The API's throttles count the same client address as the rest of Lasso.
+    assert (s["PROXIES"], s["DRF_PROXIES"]) == (2, 2)
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [
+        ({"DEBUG": "1", "TRUSTED_PROXY_COUNT": "two"}, "TRUSTED_PROXY_COUNT='two'"),
+        ({"DEBUG": "1", "TRUSTED_PROXY_COUNT": "-1"}, "TRUSTED_PROXY_COUNT='-1'"),
         ({"DEBUG": "maybe"}, "DEBUG='maybe' is not a boolean"),
         ({"DEBUG": "1", "DATABASE_URL": "mysql://u:p@h/db"}, "must point at PostgreSQL"),
         ({"DEBUG": "1", "DATABASE_URL": "not a url"}, "DATABASE_URL"),

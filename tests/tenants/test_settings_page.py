@@ -11,7 +11,7 @@ from django.utils.html import escape
 from messaging.encoding import segment_info
 from tenants import services
 from tenants.models import BlockedNumber, Business, Membership, TwilioNumber
-from tests.conftest import Tenant, client_for
+from tests.conftest import PASSWORD, Tenant, client_for
 
 URL = reverse("dashboard:settings")
 PREVIEW = reverse("dashboard:settings_preview")
@@ -54,6 +54,8 @@ def form_data(tenant: Tenant, **changes: str | None) -> dict[str, str]:
         "voicemail_enabled": "on",
         f"number-{number.pk}-mode": TwilioNumber.Mode.FORWARD,
         f"number-{number.pk}-forward_to": "+13125550142",
+        # The forward-to above differs from the stored one: changing it needs the password.
+        "current_password": PASSWORD,
     }
     for day in ("mon", "tue", "wed", "thu", "fri"):
         data[f"{day}_open"] = "08:00"
@@ -569,6 +571,10 @@ def test_the_routing_service_refuses_a_number_of_another_business(tenant, other_
             forward_to="",
         )
     number = services.update_number_routing(
-        business=tenant.business, number_id=tenant.number.pk, mode="missed-only", forward_to=""
+        business=tenant.business,
+        number_id=tenant.number.pk,
+        mode="missed-only",
+        forward_to="",
+        password_confirmed=True,
     )
     assert number.mode == "missed-only"

@@ -10,7 +10,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--name", required=True)
         parser.add_argument("--number", required=True, help="The Twilio number, E.164.")
-        parser.add_argument("--forward-to", default="", help="The phone Lasso rings, E.164.")
+        parser.add_argument(
+            "--forward-to",
+            default="",
+            help="The phone Lasso rings, E.164: an ordinary landline or mobile in the "
+            "Lasso number's country.",
+        )
         parser.add_argument("--owner-email", required=True)
         parser.add_argument("--password", default=None)
         parser.add_argument("--slug", default=None)
