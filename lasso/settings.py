@@ -245,6 +245,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "messaging.tasks.sweep_due_handoffs",
         "schedule": 60.0,
     },
+    "resolve-unknown-messages": {
+        "task": "messaging.tasks.resolve_unknown_messages",
+        "schedule": 60.0,
+    },
 }
 
 # --- Twilio ------------------------------------------------------------------------------

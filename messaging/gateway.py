@@ -74,7 +74,7 @@ class Backend(Protocol):
 
     def find_sent(
         self, *, to: str, from_: str, body: str, created_since: datetime
-    ) -> FoundMessage | None: ...
+    ) -> list[FoundMessage]: ...
 
 
 # Twilio stamps date_created to the second, and its clock and ours differ a little.
@@ -148,24 +148,25 @@ class TwilioBackend:
 
     def find_sent(
         self, *, to: str, from_: str, body: str, created_since: datetime
-    ) -> FoundMessage | None:
-        """The message Lasso asked Twilio to send, if Twilio has it: listed by To and From
-        (newest first), matched on the body and a creation time at or after the claim. No
-        date filter is sent: Twilio filters by send date, by day, and a queued message has
-        no send date yet."""
+    ) -> list[FoundMessage]:
+        """The messages Twilio holds that Lasso may have asked for: listed by To and From
+        (newest first), matched on the body and a creation time at or after the claim,
+        oldest first. No date filter is sent: Twilio filters by send date, by day, and a
+        queued message has no send date yet."""
         try:
             messages = self.client.messages.list(to=to, from_=from_, limit=LOOKUP_PAGE)
         except (TwilioRestException, requests.exceptions.RequestException, ValueError) as exc:
             raise LookupFailed(f"Could not list Twilio's messages: {exc}") from exc
-        for message in messages:
-            created = message.date_created
-            if created is None or created < created_since - CLOCK_SKEW:
-                continue
-            if (message.body or "") == body:
-                return FoundMessage(
-                    sid=message.sid, status=str(message.status or "queued"), created_at=created
-                )
-        return None
+        found = [
+            FoundMessage(
+                sid=m.sid, status=str(m.status or "queued"), created_at=m.date_created
+            )
+            for m in messages
+            if m.date_created is not None
+            and m.date_created >= created_since - CLOCK_SKEW
+            and (m.body or "") == body
+        ]
+        return sorted(found, key=lambda m: m.created_at)
 
 
 class ConsoleBackend:
@@ -176,8 +177,8 @@ class ConsoleBackend:
 
     def find_sent(
         self, *, to: str, from_: str, body: str, created_since: datetime
-    ) -> FoundMessage | None:
-        return None  # the console keeps no records: nothing was ever sent
+    ) -> list[FoundMessage]:
+        return []  # the console keeps no records: nothing was ever sent
 
 
 @dataclass
@@ -216,16 +217,16 @@ class MemoryBackend:
 
     def find_sent(
         self, *, to: str, from_: str, body: str, created_since: datetime
-    ) -> FoundMessage | None:
+    ) -> list[FoundMessage]:
         if self.lookup_fails:
             raise LookupFailed("Twilio unreachable")
         with self.lock:
-            for sent in reversed(self.outbox):
-                if (sent.to, sent.from_, sent.body) == (to, from_, body) and (
-                    sent.created_at >= created_since - CLOCK_SKEW
-                ):
-                    return FoundMessage(sid=sent.sid, status="queued", created_at=sent.created_at)
-        return None
+            return [
+                FoundMessage(sid=sent.sid, status="queued", created_at=sent.created_at)
+                for sent in self.outbox
+                if (sent.to, sent.from_, sent.body) == (to, from_, body)
+                and sent.created_at >= created_since - CLOCK_SKEW
+            ]
 
     def reset(self) -> None:
         with self.lock:

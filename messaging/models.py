@@ -80,7 +80,7 @@ class Message(models.Model):
         DELIVERED = "delivered", "Delivered"
         UNDELIVERED = "undelivered", "Undelivered"
         FAILED = "failed", "Failed"
-        UNKNOWN = "unknown", "Outcome unknown (not resent)"
+        UNKNOWN = "unknown", "Outcome unknown (checking Twilio's records)"
         EXPIRED = "expired", "Not sent: too late (caller queued for a callback)"
         CANCELED = "canceled", "Not sent"
         RECEIVED = "received", "Received"
@@ -114,6 +114,9 @@ class Message(models.Model):
         "tenants.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Times Twilio's records were read without settling an unknown outcome (see
+    # messaging.reconcile); past its limit the message is shown to the owner as unresolved.
+    outcome_checks = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(null=True, blank=True)
     enqueued_at = models.DateTimeField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)

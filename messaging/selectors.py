@@ -54,6 +54,24 @@ def inbox(*, business: Business, show: str = InboxFilter.ALL) -> QuerySet[Conver
     return conversations
 
 
+def unresolved_sends(*, business: Business) -> QuerySet[Message]:
+    """Texts whose outcome Twilio's records could not settle (see messaging.reconcile):
+    a person should check the conversation before anything else is sent."""
+    from messaging.reconcile import MAX_LOOKUPS
+
+    stuck = timezone.now() - timedelta(hours=1)
+    return (
+        Message.objects.filter(
+            business=business,
+            status=Message.Status.UNKNOWN,
+            direction=Message.Direction.OUTBOUND,
+        )
+        .filter(Q(outcome_checks__gte=MAX_LOOKUPS) | Q(claimed_at__lt=stuck))
+        .select_related("conversation__contact")
+        .order_by("-created_at")
+    )
+
+
 def conversation_for(*, business: Business, public_id: object) -> Conversation:
     """The business's conversation, or 404: another tenant's id is indistinguishable from
     one that does not exist."""

@@ -305,7 +305,10 @@ def _claim(message_id: int) -> bool:
     # unknowable, so the message is marked unknown and never resent.
     abandoned = Message.objects.filter(
         pk=message_id, status=Message.Status.SENDING, claimed_at__lt=now - CLAIM_STALE_AFTER
-    ).update(status=Message.Status.UNKNOWN, error_message="worker stopped mid-send; not resent")
+    ).update(
+        status=Message.Status.UNKNOWN,
+        error_message="worker stopped mid-send; not resent until Twilio's records are checked",
+    )
     if abandoned:
         logger.warning("message %s abandoned mid-send; marked unknown", message_id)
     return False
@@ -338,26 +341,23 @@ def backoff_seconds(attempt: int) -> float:
 
 
 def deliver(*, message_id: int) -> str:
-    """Send one claimed message; returns its resulting status."""
+    """Send one claimed message; returns its resulting status.
+
+    Only what may have reached Twilio is ever marked unknown: a failure before the gateway
+    is called (a database error, a soft time limit) puts the message back to pending, to be
+    tried again, because nothing went out."""
     if not _claim(message_id):
         return "not-claimed"
-    message = Message.objects.select_related(
-        "business", "call", "in_reply_to", "conversation__contact"
-    ).get(pk=message_id)
+    try:
+        prepared = _prepare(message_id)
+    except Exception as exc:
+        logger.exception("message %s failed before reaching Twilio; will retry", message_id)
+        _release_unsent(message_id, exc)
+        return Message.Status.PENDING
+    if isinstance(prepared, str):
+        return prepared
+    message = prepared
     rows = Message.objects.filter(pk=message_id, status=Message.Status.SENDING)
-
-    if is_stale_textback(message):
-        # Nothing went to Twilio for this row (it was pending, not unknown), so expiring it
-        # can never turn into a second text.
-        if rows.update(status=Message.Status.EXPIRED, error_message=EXPIRED_REASON):
-            expire_to_callback_queue(message=message)
-        return Message.Status.EXPIRED
-
-    permission = permission_for(message)
-    if not permission:
-        rows.update(status=Message.Status.CANCELED, error_message=permission.reason[:300])
-        logger.info("message %s not sent: %s", message_id, permission.reason)
-        return Message.Status.CANCELED
 
     try:
         result = gateway.get_backend().send(
@@ -403,6 +403,51 @@ def deliver(*, message_id: int) -> str:
         error_message="",
     )
     return status
+
+
+def _prepare(message_id: int) -> Message | str:
+    """Everything before the gateway call: the claimed row, its freshness and the ledger's
+    permission. Returns the message to send, or the status it ended in."""
+    message = Message.objects.select_related(
+        "business", "call", "in_reply_to", "conversation__contact"
+    ).get(pk=message_id)
+    rows = Message.objects.filter(pk=message_id, status=Message.Status.SENDING)
+
+    if is_stale_textback(message):
+        # Nothing went to Twilio for this row (it was pending, not unknown), so expiring it
+        # can never turn into a second text.
+        if rows.update(status=Message.Status.EXPIRED, error_message=EXPIRED_REASON):
+            expire_to_callback_queue(message=message)
+        return Message.Status.EXPIRED
+
+    permission = permission_for(message)
+    if not permission:
+        rows.update(status=Message.Status.CANCELED, error_message=permission.reason[:300])
+        logger.info("message %s not sent: %s", message_id, permission.reason)
+        return Message.Status.CANCELED
+    return message
+
+
+def _release_unsent(message_id: int, exc: Exception) -> None:
+    """Put a claimed message that never reached the gateway back in the queue. If even
+    that fails (the database is gone), the stale claim becomes "unknown" and the
+    reconciliation finds nothing at Twilio and sends it then."""
+    try:
+        row = Message.objects.filter(pk=message_id, status=Message.Status.SENDING)
+        attempts = row.values_list("attempts", flat=True).first() or MAX_ATTEMPTS
+        reason = f"not sent: {type(exc).__name__}: {exc}"[:300]
+        if attempts >= MAX_ATTEMPTS:
+            row.update(status=Message.Status.FAILED, error_message=reason)
+            return
+        delay = backoff_seconds(attempts)
+        row.update(
+            status=Message.Status.PENDING,
+            next_attempt_at=timezone.now() + timedelta(seconds=delay),
+            error_message=reason,
+        )
+        _schedule_retry(message_id, delay)
+    except Exception:
+        logger.exception("message %s could not be released; the sweeps will settle it", message_id)
 
 
 def is_stale_textback(message: Message) -> bool:

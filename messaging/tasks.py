@@ -31,5 +31,12 @@ def sweep_due_messages() -> int:
 
 
 @shared_task(ignore_result=True)
+def resolve_unknown_messages() -> int:
+    from messaging import reconcile
+
+    return reconcile.resolve_unknown_messages()
+
+
+@shared_task(ignore_result=True)
 def sweep_due_handoffs() -> int:
     return handoff.sweep_due_handoffs()

@@ -24,10 +24,16 @@ def inbox(request: HttpRequest) -> HttpResponse:
         show = selectors.InboxFilter.NEEDS_REPLY
     conversations = selectors.inbox(business=request.business, show=show)
     page = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page"))
+    unresolved = list(selectors.unresolved_sends(business=request.business)[:20])
     return render(
         request,
         "messaging/inbox.html",
-        {"page": page, "show": show, "filters": selectors.InboxFilter},
+        {
+            "page": page,
+            "show": show,
+            "filters": selectors.InboxFilter,
+            "unresolved": unresolved,
+        },
     )
 
 

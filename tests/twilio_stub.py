@@ -47,6 +47,11 @@ class Answer(StrEnum):
     INVALID_TO = "21211"
     NOT_MOBILE = "21614"
     HANG = "hang"
+    # A gateway in front of Twilio gave up: the message may or may not exist.
+    BAD_GATEWAY = "502"
+    GATEWAY_TIMEOUT = "504"
+    # Twilio creates the message, then the answer never arrives (the client times out).
+    CREATED_THEN_HANG = "created-then-hang"
 
 
 # Status, Twilio error code and message, as Twilio answers them.
@@ -56,6 +61,8 @@ ERRORS: dict[Answer, tuple[int, int, str]] = {
     Answer.OPTED_OUT: (400, 21610, "Attempt to send to unsubscribed recipient"),
     Answer.INVALID_TO: (400, 21211, "The 'To' number is not a valid phone number."),
     Answer.NOT_MOBILE: (400, 21614, "'To' number is not a valid mobile number"),
+    Answer.BAD_GATEWAY: (502, 0, "Bad Gateway"),
+    Answer.GATEWAY_TIMEOUT: (504, 0, "Gateway Timeout"),
 }
 
 
@@ -309,9 +316,51 @@ def _handler_for(stub: TwilioStub) -> type[BaseHTTPRequestHandler]:
                 self.end_headers()
                 self.wfile.write(audio)
 
+        def _send_message_list(self, match: re.Match[str], query: dict[str, str]) -> None:
+            """Messages.json as Twilio lists it: the messages the stub created for this
+            account, filtered by To and From, newest first."""
+            account_sid = match["account"]
+            if not self._authorized(account_sid):
+                self._send_json(401, _error(401, 20003, "Authenticate"))
+                return
+            created = [
+                r
+                for r in stub.requests
+                if r.method == "POST"
+                and r.sid
+                and r.account_sid == account_sid
+                and (not query.get("To") or r.to == query["To"])
+                and (not query.get("From") or r.from_ == query["From"])
+            ]
+            resources = []
+            for r in reversed(created):
+                resource = message_resource(account_sid=account_sid, sid=r.sid, form=r.form)
+                resource["date_created"] = formatdate(r.arrived_at, usegmt=True)
+                resources.append(resource)
+            page_size = int(query.get("PageSize") or 50)
+            self._send_json(
+                200,
+                {
+                    "messages": resources[:page_size],
+                    "end": min(len(resources), page_size) - 1,
+                    "first_page_uri": self.path,
+                    "next_page_uri": None,
+                    "page": 0,
+                    "page_size": page_size,
+                    "previous_page_uri": None,
+                    "start": 0,
+                    "uri": self.path,
+                },
+            )
+
         def do_GET(self) -> None:  # noqa: N802
+            path, _, raw_query = self.path.partition("?")
+            query = {k: v[-1] for k, v in parse_qs(raw_query).items()}
+            listing = MESSAGES_PATH.match(path)
             recording = RECORDING_PATH.match(self.path)
-            if recording is not None:
+            if listing is not None:
+                self._send_message_list(listing, query)
+            elif recording is not None:
                 self._send_recording(recording)
             elif self.path == "/_stub/requests":
                 self._send_json(200, [asdict(r) for r in stub.requests])
@@ -351,6 +400,12 @@ def _handler_for(stub: TwilioStub) -> type[BaseHTTPRequestHandler]:
             if not authorized:
                 record(401)
                 self._send_json(401, _error(401, 20003, "Authenticate"))
+                return
+            if answer == Answer.CREATED_THEN_HANG:
+                # Twilio has the message (it is listed from now on); the answer is lost.
+                record(201, "SM" + uuid.uuid4().hex)
+                release.wait(stub.hang_seconds)
+                self.close_connection = True
                 return
             if answer == Answer.HANG:
                 # Recorded first: the request did arrive, which is what a test asserts.
