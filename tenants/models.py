@@ -95,7 +95,19 @@ class Business(models.Model):
         default=30, validators=[MinValueValidator(1), MaxValueValidator(90)]
     )
     same_country_only = models.BooleanField(
-        default=True, help_text="Text back only callers from the business number's country."
+        default=True, help_text="Text back only callers from the countries the business texts."
+    )
+    texted_countries = models.JSONField(
+        default=list,
+        blank=True,
+        help_text='The countries the business texts, as ISO codes (e.g. ["US", "CA"]); empty '
+        "means its Lasso number's country. SMS consent on the callback form is accepted only "
+        "for numbers in these countries.",
+    )
+    callback_confirmations_per_day = models.PositiveSmallIntegerField(
+        default=200,
+        validators=[MinValueValidator(0), MaxValueValidator(5000)],
+        help_text="At most this many callback-form confirmation texts in any 24 hours.",
     )
     support_contact = models.CharField(
         max_length=120, blank=True, help_text="Phone or email given in HELP replies."
