@@ -28,6 +28,9 @@ class CallbackRequest(models.Model):
     class Source(models.TextChoices):
         FORM = "form", "Callback form"
         TEXTBACK_EXPIRED = "textback_expired", "Text-back expired"
+        # Found after an outage: the forwarded leg was answered, but by a person or a
+        # voicemail box nobody can tell (the screen's keypress never reached Lasso).
+        OUTAGE_UNVERIFIED = "outage_unverified", "Outage: answer not verified"
 
     business = models.ForeignKey(
         Business, on_delete=models.CASCADE, related_name="callback_requests"

@@ -28,9 +28,7 @@ SAMPLE_MESSAGES = {
     "textback": texts.TEXTBACK.format(
         business=BUSINESS_PLACEHOLDER, question=DEFAULT_QUALIFYING_QUESTION
     ),
-    "callback_confirmation": texts.CALLBACK_CONFIRMATION.format(
-        name="[Name]", business=BUSINESS_PLACEHOLDER
-    ),
+    "callback_confirmation": texts.CALLBACK_CONFIRMATION.format(business=BUSINESS_PLACEHOLDER),
     "opt_out_confirmation": texts.OPT_OUT_CONFIRMATION.format(business=BUSINESS_PLACEHOLDER),
     "help_reply": texts.HELP_REPLY.format(
         business=BUSINESS_PLACEHOLDER, support="[the business's support contact]"

@@ -12,11 +12,12 @@ def allow_submission(*, ip_address: str | None) -> bool:
     """Count one submission from this address; False once it exceeds the limit.
 
     A fixed window opened by the first submission. When the cache is unreachable the form
-    stays open (incr answers None): losing real requests is worse than a burst of spam.
+    stays open (incr answers None): losing real requests is worse than a burst of spam, and
+    the confirmation texts have caps of their own (messaging.services).
     """
-    if not ip_address:
-        return True
-    key = f"callback-form:submissions:{ip_address}"
+    # No trustworthy address (a proxy chain shorter than configured): one shared bucket,
+    # so hiding the address never lifts the limit.
+    key = f"callback-form:submissions:{ip_address or 'unknown'}"
     cache.add(key, 0, timeout=WINDOW_SECONDS)
     try:
         count = cache.incr(key)

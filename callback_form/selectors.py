@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -21,10 +21,22 @@ def business_for_form(*, slug: str) -> Business:
 
 
 def callback_queue(*, business: Business) -> QuerySet[CallbackRequest]:
-    """The business's requests, newest first, with who called each back."""
+    """The business's requests, newest first, with who called each back and what became of
+    the confirmation text (held back by a cap, and why)."""
+    from messaging.models import Message
+
+    confirmation = Message.objects.filter(
+        business=business,
+        kind=Message.Kind.CALLBACK_CONFIRMATION,
+        callback_request_id=OuterRef("pk"),
+    )
     return (
         CallbackRequest.objects.filter(business=business)
         .select_related("called_back_by", "call")
+        .annotate(
+            confirmation_status=Subquery(confirmation.values("status")[:1]),
+            confirmation_note=Subquery(confirmation.values("error_message")[:1]),
+        )
         .order_by("-created_at", "-id")
     )
 

@@ -23,14 +23,20 @@ from callback_form.selectors import (
     callback_request_for,
     find_callback_request,
 )
+from lasso.client_address import client_ip
+from tenants.countries import texted_countries_label, texts_number
 from tenants.dashboard import business_view
 from tenants.models import Business
+from tenants.selectors import default_number
 
 logger = logging.getLogger(__name__)
 
 # The thank-you page reads the request just submitted from the session, so its URL carries
 # nothing about the person.
 SESSION_KEY = "callback_form:submitted"
+# Set when the visitor ticked the SMS box for a number in a country the business does not
+# text: the thank-you page says so (and that a call will come).
+SESSION_NO_TEXTS_KEY = "callback_form:no-texts-to"
 QUEUE_PAGE_SIZE = 50
 
 
@@ -56,7 +62,7 @@ def request_callback(
         form = CallbackRequestForm()
     else:
         form = CallbackRequestForm(request.POST)
-        ip_address = request.META.get("REMOTE_ADDR") or None
+        ip_address = client_ip(request)
         if not allow_submission(ip_address=ip_address):
             logger.warning("Callback form rate limit hit by %s on %s", ip_address, business.slug)
             rate_limited = True
@@ -67,13 +73,27 @@ def request_callback(
             return redirect(thanks_url)
         elif form.is_valid():
             data = form.cleaned_data
+            own = default_number(business=business)
+            own_number = str(own.phone_number) if own else ""
+            sms_consent = data["sms_consent"]
+            if sms_consent and not texts_number(
+                business=business, number=data["phone_number"], own_number=own_number
+            ):
+                # Consent is taken only for the countries the business texts; everyone
+                # else still gets the voice callback they asked for.
+                sms_consent = False
+                request.session[SESSION_NO_TEXTS_KEY] = texted_countries_label(
+                    business=business, own_number=own_number
+                )
+            else:
+                request.session.pop(SESSION_NO_TEXTS_KEY, None)
             callback_request = services.submit_callback_request(
                 business=business,
                 name=data["name"],
                 phone_number=data["phone_number"],
                 details=data["details"],
                 preferred_time=data["preferred_time"],
-                sms_consent=data["sms_consent"],
+                sms_consent=sms_consent,
                 disclosure_text=disclosure_text(sender=business.name),
                 ip_address=ip_address,
                 user_agent=request.META.get("HTTP_USER_AGENT", ""),
@@ -107,7 +127,12 @@ def thanks(request: HttpRequest, business_slug: str = HOUSE_BUSINESS_SLUG) -> Ht
     return render(
         request,
         "callback_form/thanks.html",
-        {"business": business, "callback_request": callback_request, "form_url": form_url},
+        {
+            "business": business,
+            "callback_request": callback_request,
+            "form_url": form_url,
+            "texts_only_to": request.session.get(SESSION_NO_TEXTS_KEY, ""),
+        },
     )
 
 

@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from calls.models import Call
 from messaging.models import TEXTED_STATUSES, Message
+from tenants.countries import texts_number
 from tenants.models import BlockedNumber, Business, Membership, TwilioNumber
 
 logger = logging.getLogger(__name__)
@@ -177,11 +178,10 @@ def skip_reason(*, business: Business, call: Call, facts: dict[str, bool] | None
         return Call.SkipReason.MEMBER
     if facts["is_blocked"]:
         return Call.SkipReason.BLOCKED
-    if business.same_country_only:
-        caller = phonenumbers.parse(call.from_number)
-        ours = phonenumbers.parse(call.to_number)
-        if caller.country_code != ours.country_code:
-            return Call.SkipReason.OTHER_COUNTRY
+    if business.same_country_only and not texts_number(
+        business=business, number=call.from_number, own_number=call.to_number
+    ):
+        return Call.SkipReason.OTHER_COUNTRY
     return ""
 
 
@@ -204,6 +204,7 @@ def record_incoming(
     forwarded_from: str = "",
     called_via: str = "",
     started_at: datetime | None = None,
+    recorded_from: str = Call.RecordedFrom.INCOMING,
 ) -> IncomingCall:
     """The Call row for this CallSid: created once, however often Twilio retries. A call
     that cannot be forwarded (missed-only mode, or no forward-to number) is decided now."""
@@ -224,6 +225,7 @@ def record_incoming(
         "started_at": started_at or now,
         "call_status": status,
         "ended_at": now if status in FINAL_CALL_STATUSES else None,
+        "recorded_from": recorded_from,
     }
     try:
         # Insert first: a new call is the common case, and a retry hits the unique CallSid.
@@ -254,11 +256,14 @@ def record_incoming(
     return IncomingCall(call=call, created=created)
 
 
-def record_screen_accepted(*, business: Business, call_sid: str) -> bool:
-    """A person on the forwarded leg pressed a key: a human, not a voicemail, took it."""
+def record_screen_accepted(
+    *, business: Business, call_sid: str, at: datetime | None = None
+) -> bool:
+    """A person on the forwarded leg pressed a key: a human, not a voicemail, took it
+    (`at`: when, if it was kept elsewhere while the database was away)."""
     updated = Call.objects.filter(
         business=business, call_sid=call_sid, accepted_at__isnull=True
-    ).update(accepted_at=timezone.now())
+    ).update(accepted_at=at or timezone.now())
     return bool(updated)
 
 

@@ -688,11 +688,42 @@ def open_callback_conversation(
         ).first()
         if existing:
             return existing
+        held_back = confirmation_held_back(business=business, phone_number=phone_number, at=now)
         message = new_outbound(
             conversation=conversation,
             kind=Message.Kind.CALLBACK_CONFIRMATION,
-            body=texts.callback_confirmation(business, name=name),
+            body=texts.callback_confirmation(business),
             callback_request_id=callback_request_id,
+            status=Message.Status.CANCELED if held_back else Message.Status.PENDING,
+            error_message=held_back,
         )
-        send_on_commit(message)
+        if held_back:
+            logger.info("callback confirmation to %s held back: %s", phone_number, held_back)
+        else:
+            send_on_commit(message)
         return message
+
+
+CONFIRMATION_WINDOW = timedelta(hours=24)
+
+
+def confirmation_held_back(*, business: Business, phone_number: str, at: datetime) -> str:
+    """Why a callback-form confirmation must not go out now, or "". The form can be filled
+    in by anyone with anyone's number, so confirmations are capped: one per number a day,
+    and the business's own daily total. The caller holds the contact row's lock, so two
+    submissions for one number are counted one after the other; the business row is locked
+    here for the daily total."""
+    since = at - CONFIRMATION_WINDOW
+    confirmations = Message.objects.filter(
+        business=business,
+        kind=Message.Kind.CALLBACK_CONFIRMATION,
+        status__in=TEXTED_STATUSES,  # went out, may have, or is on its way
+        created_at__gte=since,
+    )
+    if confirmations.filter(to_number=phone_number).exists():
+        return "held back: this number already got a confirmation text in the last 24 hours"
+    Business.objects.select_for_update().filter(pk=business.pk).first()
+    cap = business.callback_confirmations_per_day
+    if confirmations.count() >= cap:
+        return f"held back: the daily limit of {cap} confirmation texts was reached"
+    return ""

@@ -21,8 +21,11 @@ HELP_REPLY = (
     "via Lasso. Msg frequency varies. Msg & data rates may apply. Help: {support}. "
     "Reply STOP to opt out."
 )
+# Never quotes what the visitor typed: anyone can fill in the form with anyone's number, so
+# a name field would let a stranger put their words (a link, an insult) in our text.
 CALLBACK_CONFIRMATION = (
-    "Thanks {name} — {business} got your request and will call you soon. Reply STOP to opt out."
+    "Thanks — {business} got your callback request and will call you soon. "
+    "Reply STOP to opt out."
 )
 TEAM_ALERT = "Lasso for {business}: {summary} {url}"
 STOP_LINE = "Reply STOP to opt out."
@@ -78,6 +81,5 @@ def team_alert(business: Business, *, summary: str, url: str) -> str:
     return TEAM_ALERT.format(business=business.name, summary=short, url=url)
 
 
-def callback_confirmation(business: Business, *, name: str) -> str:
-    first = name.strip().split()[0] if name.strip() else "there"
-    return CALLBACK_CONFIRMATION.format(name=first, business=business.name)
+def callback_confirmation(business: Business) -> str:
+    return CALLBACK_CONFIRMATION.format(business=business.name)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import authenticate
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
@@ -21,7 +22,7 @@ from rest_framework.views import APIView
 
 from messaging.encoding import clean_body, segment_info
 from messaging.texts import textback
-from tenants import tokens, wording
+from tenants import countries, tokens, wording
 from tenants.models import Business, Membership, TwilioNumber
 from tenants.selectors import membership_for, memberships_for_user
 from tenants.services import update_business_settings
@@ -115,6 +116,7 @@ class NewTokenSerializer(serializers.Serializer):
 
 
 WRONG_CREDENTIALS = "Wrong email or password (or the account is deactivated)."
+LOCKED_OUT = "Too many failed sign-ins. Try again later."
 
 
 class TokenLogin(APIView):
@@ -126,7 +128,16 @@ class TokenLogin(APIView):
 
     @extend_schema(
         request=TokenRequestSerializer,
-        responses={201: NewTokenSerializer, 400: DetailSerializer},
+        responses={
+            201: NewTokenSerializer,
+            400: DetailSerializer,
+            429: OpenApiResponse(
+                DetailSerializer,
+                description="Too many requests, or too many failed sign-ins for this account "
+                "or from this address: `detail` says when to try again, as does Retry-After "
+                "(seconds).",
+            ),
+        },
         auth=[],
         tags=["auth"],
     )
@@ -139,6 +150,10 @@ class TokenLogin(APIView):
             password=form.validated_data["password"],
         )
         if user is None:
+            # authenticate() with the request lets django-axes count the failure and refuse
+            # a locked account or address (tenants.accounts.lockout).
+            if getattr(request._request, "axes_locked_out", False):
+                return self._locked_out(request)
             return Response({"detail": WRONG_CREDENTIALS}, status=status.HTTP_400_BAD_REQUEST)
         try:
             new = tokens.create_token(user=user, name=form.validated_data["name"])
@@ -153,6 +168,16 @@ class TokenLogin(APIView):
             }
         ).data
         return Response(body, status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
+
+    def _locked_out(self, request: Request) -> Response:
+        lock = lockout.lock_for_request(request._request)
+        seconds = lock.seconds_left if lock else int(settings.AXES_COOLOFF_TIME.total_seconds())
+        message = lock.message if lock else LOCKED_OUT
+        return Response(
+            {"detail": message},
+            status=status.HTTP_429_TOO_MANY_REQUESTS,
+            headers={"Retry-After": str(seconds)},
+        )
 
 
 # --- GET /api/v1/businesses/ --------------------------------------------------------------------
@@ -191,6 +216,8 @@ SETTINGS_FIELDS = [
     "textback_fresh_minutes",
     "reply_window_days",
     "same_country_only",
+    "texted_countries",
+    "callback_confirmations_per_day",
     "support_contact",
     "time_zone",
     "voicemail_enabled",
@@ -245,6 +272,20 @@ class BusinessSettingsSerializer(serializers.ModelSerializer):
         model = Business
         fields = ["slug", *SETTINGS_FIELDS, "numbers", "textback_preview"]
         read_only_fields = ["slug"]
+
+    texted_countries = serializers.ListField(
+        child=serializers.CharField(max_length=2, min_length=2),
+        max_length=50,
+        required=False,
+        help_text="ISO country codes the business texts, e.g. [\"US\", \"CA\"]; empty: its "
+        "Lasso number's country.",
+    )
+
+    def validate_texted_countries(self, value: list[str]) -> list[str]:
+        codes = countries.parse_country_list(",".join(value))
+        if problems := countries.country_problems(codes):
+            raise serializers.ValidationError(problems)
+        return codes
 
     def validate_name(self, value: str) -> str:
         value = wording.clean_text(value)

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from tenants import validators, wording
+from tenants import countries, validators, wording
 from tenants.models import Business, Membership, TwilioNumber, validate_time_zone
 
 
@@ -90,6 +90,21 @@ class SettingsForm(forms.Form):
         label="Reply window (days)",
         help_text="How long after their last message you may still reply to a caller.",
     )
+    texted_countries = forms.CharField(
+        label="Countries you text",
+        required=False,
+        max_length=200,
+        help_text="Two-letter country codes, e.g. “US, CA”. Empty: your Lasso number's "
+        "country. Callers and callback-form visitors elsewhere get a call, not a text.",
+    )
+    callback_confirmations_per_day = whole_number(
+        low=0,
+        high=5000,
+        unit="texts",
+        label="Callback-form confirmation texts per day",
+        help_text="A cap against someone using your form to text strangers. Requests over "
+        "it still reach you; only the confirmation text is held back.",
+    )
     same_country_only = forms.BooleanField(
         label="Text back only callers from this number's country", required=False
     )
@@ -133,6 +148,7 @@ class SettingsForm(forms.Form):
         initial: dict[str, object] = {
             field: getattr(business, field) for field in cls.base_fields if hasattr(business, field)
         }
+        initial["texted_countries"] = ", ".join(business.texted_countries or [])
         hours = business.business_hours or {}
         for day, _ in validators.WEEKDAYS:
             span = hours.get(day)
@@ -151,6 +167,12 @@ class SettingsForm(forms.Form):
             }
             for day, name in validators.WEEKDAYS
         ]
+
+    def clean_texted_countries(self) -> list[str]:
+        codes = countries.parse_country_list(self.cleaned_data["texted_countries"])
+        if problems := countries.country_problems(codes):
+            raise ValidationError(problems)
+        return codes
 
     def clean_name(self) -> str:
         name = wording.clean_text(self.cleaned_data["name"])

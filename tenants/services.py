@@ -27,7 +27,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 from phonenumber_field.phonenumber import PhoneNumber
 
-from tenants import validators, wording
+from tenants import countries, validators, wording
 from tenants.accounts.services import revoke_credentials
 from tenants.models import BlockedNumber, Business, Membership, TwilioNumber, User
 from tenants.selectors import default_number
@@ -184,6 +184,8 @@ def update_business_settings(
     textback_fresh_minutes: int | None = None,
     reply_window_days: int | None = None,
     same_country_only: bool | None = None,
+    texted_countries: Sequence[str] | None = None,
+    callback_confirmations_per_day: int | None = None,
     time_zone: str | None = None,
     business_hours: Mapping[str, object] | None = None,
     support_contact: str | None = None,
@@ -209,6 +211,12 @@ def update_business_settings(
             "textback_fresh_minutes": textback_fresh_minutes,
             "reply_window_days": reply_window_days,
             "same_country_only": same_country_only,
+            "texted_countries": (
+                [c.strip().upper() for c in texted_countries]
+                if texted_countries is not None
+                else None
+            ),
+            "callback_confirmations_per_day": callback_confirmations_per_day,
             "time_zone": time_zone.strip() if time_zone is not None else None,
             "business_hours": business_hours,
             "support_contact": support_contact,
@@ -224,6 +232,10 @@ def update_business_settings(
         changes["qualifying_question"] = question
         if problems := wording.question_problems(question):
             errors["qualifying_question"] = problems
+    if "texted_countries" in changes and (
+        problems := countries.country_problems(list(changes["texted_countries"]))
+    ):
+        errors["texted_countries"] = problems
     if "business_hours" in changes:
         try:
             changes["business_hours"] = validators.business_hours(business_hours or {})
@@ -271,6 +283,9 @@ def update_business_settings(
                     routing_errors[key] += [m for m in messages if m not in routing_errors[key]]
         if routing_errors:
             raise ValidationError(routing_errors)
+        from calls.routing import routing_changed  # the voice path's copy, and Twilio's
+
+        routing_changed(business=locked)
     for field, value in changes.items():
         setattr(business, field, value)
     return business
@@ -428,7 +443,8 @@ def set_member_alerts(
     *, business: Business, user: User, mobile_number: str, sms_alerts: bool
 ) -> Membership:
     """A member's own cell and whether Lasso texts it when a customer needs the team.
-    Each member sets this for themselves only.
+    Each member sets this for themselves only. A changed number is unverified: alerts go
+    to it only after its member types back the code texted to it (tenants.verification).
 
     The cell is also how Lasso recognises the member's own calls, so any possible number is
     kept; only with alerts on must it be a mobile in the business's country, since Lasso
@@ -451,7 +467,10 @@ def set_member_alerts(
             raise ValidationError({"mobile_number": problem})
     if sms_alerts and not cleaned:
         raise ValidationError({"mobile_number": "Add your mobile number to get text alerts."})
+    if cleaned != str(membership.mobile_number or ""):
+        # A new number is not proven theirs by the old one's code (tenants.verification).
+        membership.mobile_verified_at = None
     membership.mobile_number = cleaned
     membership.sms_alerts = sms_alerts
-    membership.save(update_fields=["mobile_number", "sms_alerts"])
+    membership.save(update_fields=["mobile_number", "sms_alerts", "mobile_verified_at"])
     return membership

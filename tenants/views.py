@@ -168,6 +168,8 @@ def settings_page(request: HttpRequest) -> HttpResponse:
                 textback_fresh_minutes=data["textback_fresh_minutes"],
                 reply_window_days=data["reply_window_days"],
                 same_country_only=data["same_country_only"],
+                texted_countries=data["texted_countries"],
+                callback_confirmations_per_day=data["callback_confirmations_per_day"],
                 time_zone=data["time_zone"],
                 business_hours=data["business_hours"],
                 support_contact=data["support_contact"],

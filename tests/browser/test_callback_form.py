@@ -93,7 +93,7 @@ def test_it_takes_a_request_with_consent_and_stores_the_evidence(live_server, pa
     assert event.ip_address == "127.0.0.1"
     assert "Chrome" in event.user_agent
     assert [sent.body for sent in outbox] == [
-        "Thanks Dana — Acme Plumbing got your request and will call you soon. "
+        "Thanks — Acme Plumbing got your callback request and will call you soon. "
         "Reply STOP to opt out."
     ]
 

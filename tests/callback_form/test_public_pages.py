@@ -62,7 +62,7 @@ def test_the_sms_consent_page_shows_the_messages_the_product_really_sends(client
         "Reply STOP to opt out." in text
     )
     assert (
-        "Thanks [Name] — [Business Name] got your request and will call you soon. "
+        "Thanks — [Business Name] got your callback request and will call you soon. "
         "Reply STOP to opt out." in text
     )
     assert (

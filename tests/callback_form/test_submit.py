@@ -21,7 +21,7 @@ from tests.callback_form.conftest import (
 )
 
 CONFIRMATION = (
-    "Thanks Dana — Acme Plumbing got your request and will call you soon. Reply STOP to opt out."
+    "Thanks — Acme Plumbing got your callback request and will call you soon. Reply STOP to opt out."
 )
 
 

@@ -47,6 +47,8 @@ def form_data(tenant: Tenant, **changes: str | None) -> dict[str, str]:
         "textback_plain_hyphen": "on",
         "textback_cooldown_hours": "12",
         "textback_fresh_minutes": "30",
+        "texted_countries": "",
+        "callback_confirmations_per_day": "150",
         "reply_window_days": "14",
         "same_country_only": "on",
         "ring_timeout_seconds": "25",
