@@ -6,14 +6,21 @@ play it); Twilio's recording URL and SID never appear here.
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from django.conf import settings
 from django.db.models import QuerySet
+from django.http import HttpResponse
 from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
+from rest_framework.request import Request
+from rest_framework.views import APIView
 
 from calls.models import Call
 from calls.selectors import calls_for
+from calls.views import voicemail_audio
 from tenants.api import BusinessScoped, choice_param
 
 
@@ -30,8 +37,8 @@ class CallSerializer(serializers.ModelSerializer):
     )
     textback_error = serializers.CharField(allow_null=True, read_only=True)
     voicemail_url = serializers.SerializerMethodField(
-        help_text="Where a signed-in member of the business can play the voicemail (MP3, "
-        "streamed through Lasso); null when the caller left none."
+        help_text="The voicemail's audio (MP3, streamed through Lasso), fetched with the same "
+        "token as this list; null when the caller left none."
     )
 
     class Meta:
@@ -63,7 +70,11 @@ class CallSerializer(serializers.ModelSerializer):
     def get_voicemail_url(self, call: Call) -> str | None:
         if not call.recording_sid:
             return None
-        return settings.PUBLIC_BASE_URL + reverse("calls:voicemail", args=[call.public_id])
+        # The list's own business (the view's): no query per call for its slug.
+        slug = self.context["view"].business.slug
+        return settings.PUBLIC_BASE_URL + reverse(
+            "api_v1:call_voicemail", args=[slug, call.public_id]
+        )
 
 
 @extend_schema(
@@ -82,3 +93,14 @@ class CallList(BusinessScoped, generics.ListAPIView):
             return Call.objects.none()
         outcome = choice_param(self.request, "outcome", Call.Outcome.values)
         return calls_for(business=self.business, outcome=outcome)
+
+
+@extend_schema(
+    tags=["calls"],
+    responses={(200, "audio/mpeg"): OpenApiTypes.BINARY},
+)
+class CallVoicemail(BusinessScoped, APIView):
+    """A call's voicemail as MP3, streamed through Lasso (Twilio's URL is never given out)."""
+
+    def get(self, request: Request, slug: str, call_id: UUID) -> HttpResponse:
+        return voicemail_audio(business=self.business, public_id=call_id)

@@ -60,7 +60,14 @@ class _PassedOn:
 @require_GET
 @business_view()
 def voicemail(request: HttpRequest, public_id: UUID) -> HttpResponse:
-    call = voicemail_call(business=request.business, public_id=public_id)
+    return voicemail_audio(business=request.business, public_id=public_id)
+
+
+def voicemail_audio(*, business, public_id: UUID) -> HttpResponse:
+    """The call's voicemail, streamed from Twilio through Lasso (the dashboard's player and
+    the API's `voicemail_url` both answer with this); 404 when the business has no such
+    call or it has no recording, 502 when Twilio does not hand it over."""
+    call = voicemail_call(business=business, public_id=public_id)
     recording = recording_of(call) if call is not None else None
     if recording is None:
         raise Http404("No voicemail for this call.")

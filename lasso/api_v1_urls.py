@@ -3,7 +3,7 @@
 from django.urls import path
 
 from callback_form.api import CallbackRequestCalledBack, CallbackRequestList
-from calls.api import CallList
+from calls.api import CallList, CallVoicemail
 from consent.api import ConsentEventList
 from messaging.api import ConversationDetail, ConversationList, ConversationMessages
 from tenants.api import BusinessList, BusinessSettings, TokenLogin
@@ -17,6 +17,11 @@ urlpatterns = [
     path("businesses/", BusinessList.as_view(), name="businesses"),
     path(business + "settings/", BusinessSettings.as_view(), name="settings"),
     path(business + "calls/", CallList.as_view(), name="calls"),
+    path(
+        business + "calls/<uuid:call_id>/voicemail/",
+        CallVoicemail.as_view(),
+        name="call_voicemail",
+    ),
     path(business + "conversations/", ConversationList.as_view(), name="conversations"),
     path(
         business + "conversations/<uuid:conversation_id>/",

@@ -108,3 +108,57 @@ def test_another_business_s_slug_is_always_a_404(tenant, other_tenant):
 
     with in_process() as app:
         run()
+
+
+def test_another_business_s_ids_under_your_own_slug_are_always_a_404(
+    tenant, other_tenant, text_in
+):
+    """Every id-taking operation, given the id of an object that exists in another
+    business, answers 404 as for an id that does not exist."""
+    from callback_form.models import CallbackRequest
+    from calls.models import Call
+    from messaging.models import Conversation
+
+    text_in("Their customer", to=str(other_tenant.number.phone_number))
+    theirs = {
+        "conversation_id": Conversation.objects.get(business=other_tenant.business).public_id,
+        "call_id": Call.objects.create(
+            business=other_tenant.business,
+            call_sid="CA" + "1" * 32,
+            from_raw="+12125550100",
+            from_number="+12125550100",
+            to_number=str(other_tenant.number.phone_number),
+            mode="forward",
+            started_at=other_tenant.business.created_at,
+            recording_sid="RE" + "2" * 32,
+        ).public_id,
+        "request_id": CallbackRequest.objects.create(
+            business=other_tenant.business, name="X", phone_number="+12125550100"
+        ).public_id,
+    }
+    schema = _schema(tenant.owner)
+    token = create_token(user=tenant.owner, name="schemathesis").key
+    operations = [
+        op
+        for op in _operations(schema)
+        if "{slug}" in op.path and any("{" + name + "}" in op.path for name in theirs)
+    ]
+    assert len(operations) >= 4
+
+    @given(data=st.data())
+    def run(data) -> None:
+        operation = data.draw(st.sampled_from(operations))
+        case = data.draw(operation.as_strategy())
+        case.path_parameters = {
+            **(case.path_parameters or {}),
+            "slug": tenant.business.slug,
+            **{name: str(value) for name, value in theirs.items() if "{" + name + "}" in operation.path},
+        }
+        case.operation.app = app
+        response = case.call(headers={"Authorization": f"Bearer {token}"})
+        assert response.status_code in {400, 404}, (operation.label, response.status_code)
+        if response.status_code == 400:
+            assert operation.method.upper() != "GET", operation.label
+
+    with in_process() as app:
+        run()
