@@ -1,13 +1,8 @@
-// Settings and Team pages: the live text-back preview, and a confirmation before removals.
+// Settings page: the live text-back preview. (Confirmations before removals, on Settings and
+// Team, come from lasso.js, which every signed-in page loads.)
 // Plain JavaScript, no CDN: the pages work offline and without this file.
 (function () {
   "use strict";
-
-  document.querySelectorAll("form[data-confirm]").forEach(function (form) {
-    form.addEventListener("submit", function (event) {
-      if (!window.confirm(form.dataset.confirm)) event.preventDefault();
-    });
-  });
 
   var form = document.getElementById("settings-form");
   var box = document.getElementById("textback-preview");

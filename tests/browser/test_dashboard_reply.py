@@ -41,7 +41,7 @@ def test_it_logs_in_opens_a_conversation_and_sends_a_reply(page, live_server, te
     assert outbox[-1].to == CALLER
 
 
-def test_new_messages_appear_without_a_reload(page, live_server, tenant):
+def test_new_messages_appear_without_a_reload(page, live_server, tenant, csp_violations):
     twilio = TwilioClient()
     twilio.post(
         "/webhooks/twilio/sms/incoming/",
@@ -70,3 +70,5 @@ def test_new_messages_appear_without_a_reload(page, live_server, tenant):
         },
     )
     page.wait_for_selector("text=are you still there?", timeout=10_000)
+    # static/poll.js fetched the timeline under the Content-Security-Policy.
+    assert csp_violations == []

@@ -10,7 +10,9 @@ from tests.conftest import PASSWORD
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_it_updates_the_preview_as_the_owner_types_and_saves(page, live_server, tenant):
+def test_it_updates_the_preview_as_the_owner_types_and_saves(
+    page, live_server, tenant, csp_violations
+):
     page.goto(f"{live_server.url}/accounts/login/?next=/app/settings/")
     page.fill("#id_username", tenant.owner.email)
     page.fill("#id_password", PASSWORD)
@@ -50,3 +52,4 @@ def test_it_updates_the_preview_as_the_owner_types_and_saves(page, live_server, 
         True,
     )
     assert business.business_hours == {"mon": ["08:00", "17:30"]}
+    assert csp_violations == []  # static/tenants/settings.js ran under the policy
