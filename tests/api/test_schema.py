@@ -12,6 +12,7 @@ PATHS = {
     "/api/v1/auth/token/": {"post"},
     "/api/v1/businesses/": {"get"},
     "/api/v1/businesses/{slug}/calls/": {"get"},
+    "/api/v1/businesses/{slug}/calls/{call_id}/voicemail/": {"get"},
     "/api/v1/businesses/{slug}/conversations/": {"get"},
     "/api/v1/businesses/{slug}/conversations/{conversation_id}/": {"get"},
     "/api/v1/businesses/{slug}/conversations/{conversation_id}/messages/": {"get", "post"},
