@@ -3,7 +3,7 @@ it is shown as plain text, never as a link, and cannot be edited."""
 
 from django.contrib import admin
 
-from calls.models import Call
+from calls.models import Call, NumberSetup, Outage
 
 
 @admin.register(Call)
@@ -32,3 +32,27 @@ class CallAdmin(admin.ModelAdmin):
         "voicemail_transcript",
     ]
     date_hierarchy = "started_at"
+
+
+@admin.register(Outage)
+class OutageAdmin(admin.ModelAdmin):
+    """Found by the scheduler and settled from Twilio's records: read-only."""
+
+    list_display = [
+        "started_at",
+        "ended_at",
+        "detected_by",
+        "degraded_answers",
+        "calls_recorded",
+        "reconciled_at",
+    ]
+    readonly_fields = list_display
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(NumberSetup)
+class NumberSetupAdmin(admin.ModelAdmin):
+    list_display = ["number", "twilio_sid", "configured_at", "error"]
+    readonly_fields = ["number", "twilio_sid", "configured", "configured_at", "error"]

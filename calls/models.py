@@ -20,6 +20,11 @@ class Call(models.Model):
         MISSED = "missed", "Missed"
         SKIPPED = "skipped", "Missed, not texted"
 
+    class RecordedFrom(models.TextChoices):
+        INCOMING = "incoming", "Incoming webhook"
+        CALLBACK = "callback", "A later callback"
+        RECONCILED = "reconciled", "Twilio's call records, after an outage"
+
     class SkipReason(models.TextChoices):
         NONE = "", "—"
         ANONYMOUS = "anonymous", "Caller ID withheld"
@@ -81,6 +86,11 @@ class Call(models.Model):
         help_text="Missed again within the cooldown after an earlier call that was texted back.",
     )
     handed_off_at = models.DateTimeField(null=True, blank=True)
+    # How Lasso first heard of the call: anything but the incoming webhook means that
+    # webhook never reached the database (an outage, or a blip Twilio's retries covered).
+    recorded_from = models.CharField(
+        max_length=12, choices=RecordedFrom.choices, default=RecordedFrom.INCOMING
+    )
 
     class Meta:
         ordering = ["-started_at"]
@@ -88,3 +98,55 @@ class Call(models.Model):
 
     def __str__(self) -> str:
         return f"{self.call_sid} {self.from_raw} → {self.to_number} ({self.outcome})"
+
+
+class Outage(models.Model):
+    """A stretch of time in which Lasso's voice webhooks could not reach the database (or
+    nothing of Lasso's ran), found afterwards, and the calls of it settled from Twilio's
+    own records. Not tenant data: one outage touches every business."""
+
+    class DetectedBy(models.TextChoices):
+        WEBHOOKS = "webhooks", "Voice webhooks answered without the database"
+        HEARTBEAT = "heartbeat", "The scheduler's heartbeat stopped"
+
+    started_at = models.DateTimeField()
+    ended_at = models.DateTimeField()
+    detected_by = models.CharField(max_length=12, choices=DetectedBy.choices)
+    # Voice webhooks answered from the routing cache while the database was away (0 when
+    # Redis was away too, or when only the fallback URL answered).
+    degraded_answers = models.PositiveIntegerField(default=0)
+    reconciled_at = models.DateTimeField(null=True, blank=True)
+    calls_recorded = models.PositiveIntegerField(
+        default=0, help_text="Calls found in Twilio's records that Lasso had not stored."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"outage {self.started_at:%Y-%m-%d %H:%M}–{self.ended_at:%H:%M} UTC"
+
+
+class NumberSetup(models.Model):
+    """What Lasso last told Twilio about one of its numbers (IncomingPhoneNumbers)."""
+
+    number = models.OneToOneField(TwilioNumber, on_delete=models.CASCADE, related_name="+")
+    twilio_sid = models.CharField(max_length=34, blank=True)
+    # A digest of the URLs Twilio holds for the number; a new one means "configure again".
+    configured = models.CharField(max_length=64, blank=True)
+    configured_at = models.DateTimeField(null=True, blank=True)
+    error = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.number} ({self.twilio_sid or 'not configured'})"
+
+
+class Checkpoint(models.Model):
+    """A named moment the scheduler last reached the database (its heartbeat)."""
+
+    name = models.CharField(max_length=40, unique=True)
+    at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.at:%Y-%m-%d %H:%M:%S}"

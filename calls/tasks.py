@@ -1,6 +1,8 @@
+"""Call tasks: each loads an id (or nothing) and calls a service."""
+
 from celery import shared_task
 
-from calls import services
+from calls import numbers, reconcile, routing, services
 from calls.models import Call
 
 
@@ -14,3 +16,23 @@ def settle_call(call_id: int) -> None:
 @shared_task(ignore_result=True)
 def sweep_calls() -> int:
     return services.sweep_undecided_and_unhanded()
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def configure_number(number_id: int) -> str:
+    return numbers.configure(number_id=number_id)
+
+
+@shared_task(ignore_result=True)
+def sync_numbers() -> int:
+    """Every minute: every number's routing into Redis, and Twilio's configuration of any
+    number that is out of date."""
+    count = routing.refresh_all()
+    numbers.configure_later(number_ids=numbers.out_of_date())
+    return count
+
+
+@shared_task(ignore_result=True)
+def reconcile_outages() -> int:
+    """Every minute: the scheduler's heartbeat, and the calls of any outage that ended."""
+    return reconcile.run()

@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from twilio.twiml.voice_response import Dial, Gather, VoiceResponse
 
-from tenants.models import Business, TwilioNumber
+from calls.routing import Routing
 
 VOICE = "Polly.Joanna"
-
-
-def url(path: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL}/webhooks/twilio/voice/{path}/"
 
 
 def unknown_number() -> str:
@@ -21,27 +16,30 @@ def unknown_number() -> str:
     return str(response)
 
 
-def forward(*, business: Business, number: TwilioNumber, screening: bool) -> str:
+def forward(*, routing: Routing, action: str, screen: str) -> str:
+    """Ring the business: `action` hears how the <Dial> ended, `screen` whispers to the
+    answering phone (when screening is on)."""
     response = VoiceResponse()
     dial = Dial(
         answer_on_bridge=True,
-        timeout=business.ring_timeout_seconds,
-        action=url("dial-complete"),
+        timeout=routing.ring_timeout,
+        action=action,
         method="POST",
         caller_id=None,
     )
-    if screening:
-        dial.number(str(number.forward_to), url=url("screen"), method="POST")
+    if routing.screening:
+        dial.number(routing.forward_to, url=screen, method="POST")
     else:
-        dial.number(str(number.forward_to))
+        dial.number(routing.forward_to)
     response.append(dial)
     return str(response)
 
 
-def screen_prompt(*, business: Business) -> str:
+def screen_prompt(*, name: str, action: str) -> str:
     response = VoiceResponse()
-    gather = Gather(num_digits=1, timeout=6, action=url("screen"), method="POST")
-    gather.say(f"Call for {business.name}. Press any key to accept.", voice=VOICE)
+    gather = Gather(num_digits=1, timeout=6, action=action, method="POST")
+    whom = f"Call for {name}." if name else "You have a call."
+    gather.say(f"{whom} Press any key to accept.", voice=VOICE)
     response.append(gather)
     # No key: hang up this leg only, so a voicemail box can never "answer" the call.
     response.hangup()
@@ -52,30 +50,40 @@ def screen_accepted() -> str:
     return str(VoiceResponse())  # empty: Twilio bridges the two legs
 
 
-def missed(*, business: Business, voicemail: bool) -> str:
+def missed(
+    *,
+    name: str,
+    voicemail: bool,
+    recorded: str = "",
+    recording_status: str = "",
+    transcribed: str = "",
+) -> str:
+    """The greeting for a caller nobody answered; with `voicemail`, a message is taken and
+    `recorded` (the <Record action>) hears of it, the other two when Twilio has stored and
+    transcribed it."""
     response = VoiceResponse()
+    this_is = f" This is {name}." if name else ""
     if voicemail:
         response.say(
-            f"Sorry we missed your call. This is {business.name}. "
-            "Please leave a message after the tone.",
+            f"Sorry we missed your call.{this_is} Please leave a message after the tone.",
             voice=VOICE,
         )
         # With an action, Twilio goes on to it once the message is recorded (without one it
         # re-requests this page and the caller hears the greeting again). No audio at all:
         # Twilio skips the action and runs the <Hangup> below.
         response.record(
-            action=url("recorded"),
+            action=recorded,
             method="POST",
             max_length=120,
             play_beep=True,
-            recording_status_callback=url("recording-status"),
+            recording_status_callback=recording_status,
             recording_status_callback_method="POST",
             transcribe=True,
-            transcribe_callback=url("transcribed"),
+            transcribe_callback=transcribed,
         )
     else:
         response.say(
-            f"Sorry we missed your call. This is {business.name}. We will get back to you soon.",
+            f"Sorry we missed your call.{this_is} We will get back to you soon.",
             voice=VOICE,
         )
     response.hangup()

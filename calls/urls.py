@@ -10,4 +10,5 @@ urlpatterns = [
     path("recorded/", webhooks.recorded, name="voice-recorded"),
     path("recording-status/", webhooks.recording_status, name="voice-recording-status"),
     path("transcribed/", webhooks.transcribed, name="voice-transcribed"),
+    path("fallback/", webhooks.fallback, name="voice-fallback"),
 ]

@@ -8,17 +8,30 @@ A CallSid belongs to one account and one called number. A request naming a store
 with another `To` (or `AccountSid`) never acts on that call nor gets another business's
 forwarding: it is logged as an error, and answered with TwiML that ends the call (webhooks
 that answer TwiML) or 409 (callbacks that answer 204), so it shows in Twilio's debugger.
+
+A caller is on the line while the TwiML webhooks (incoming, screen, dial-complete,
+recorded) run, so they never answer 500: their database work is bounded
+(calls.voice_path) and, when the database cannot answer, they answer from the routing
+cache in Redis (calls.routing) and note that they did (calls.outage). With neither, the
+incoming webhook answers 503 at once, and Twilio turns to the number's fallback URL,
+which needs neither (`fallback`). The callbacks that answer 204 answer 503 instead when
+the database is away, so Twilio retries them; what its retries cannot cover is settled
+from Twilio's records afterwards (calls.reconcile). A callback about a call Lasso never
+stored records it from its own parameters.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import replace
 
 from django.http import HttpRequest, HttpResponse
 
-from calls import services, twiml, voicemail
+from calls import outage, services, twiml, voicemail, webhook_urls
 from calls.models import Call
+from calls.routing import Routing, cached, routing_for
+from calls.voice_path import bounded_database
 from lasso.twilio_webhooks import twilio_webhook
 from tenants.models import TwilioNumber
 from tenants.selectors import number_for_called
@@ -80,6 +93,70 @@ def _conflict() -> HttpResponse:
     )
 
 
+def _unavailable() -> HttpResponse:
+    """For a callback the database could not take: Twilio retries it (the URL's overrides)."""
+    return HttpResponse(
+        "Lasso cannot take this callback just now.", status=503, content_type="text/plain"
+    )
+
+
+def _record_from_callback(request: HttpRequest, where: str) -> tuple[Call | None, bool]:
+    """A callback about a call Lasso never stored (its incoming webhook did not reach the
+    database): record the call from the callback's own parameters. (call or None, refused)"""
+    call_sid = _sid(request)
+    number = number_for_called(to=request.POST.get("To", "").strip())
+    if not call_sid or number is None or "From" not in request.POST:
+        logger.warning("voice/%s: %s for an unknown call", where, call_sid or "no CallSid")
+        return None, False
+    incoming_call = services.record_incoming(
+        number=number,
+        call_sid=call_sid,
+        from_raw=request.POST.get("From", ""),
+        account=request.POST.get("AccountSid", ""),
+        forwarded_from=request.POST.get("ForwardedFrom", ""),
+        called_via=request.POST.get("CalledVia", ""),
+        recorded_from=Call.RecordedFrom.CALLBACK,
+    )
+    if incoming_call.conflict:
+        return None, True
+    call = incoming_call.call
+    if incoming_call.created and call.screening:
+        # A keypress on the screen while the database was away was kept in Redis.
+        at = outage.accepted_at(call_sid=call_sid)
+        if at is not None and services.record_screen_accepted(
+            business=call.business, call_sid=call_sid, at=at
+        ):
+            call.accepted_at = at
+    logger.info("voice/%s: %s recorded from a callback", where, call_sid)
+    return call, False
+
+
+def _known_call(request: HttpRequest, where: str) -> tuple[Call | None, bool]:
+    """The stored call, or one recorded now from the request's own parameters."""
+    call, refused = _stored_call(request, where)
+    if call is None and not refused:
+        call, refused = _record_from_callback(request, where)
+    return call, refused
+
+
+def _forward(routing: Routing) -> str:
+    return twiml.forward(
+        routing=routing,
+        action=webhook_urls.callback("dial-complete"),
+        screen=webhook_urls.callback("screen", line=routing.number),
+    )
+
+
+def _missed(*, name: str, voicemail: bool) -> str:
+    return twiml.missed(
+        name=name,
+        voicemail=voicemail,
+        recorded=webhook_urls.callback("recorded"),
+        recording_status=webhook_urls.callback("recording-status"),
+        transcribed=webhook_urls.callback("transcribed"),
+    )
+
+
 def _store_recording(request: HttpRequest, call: Call, where: str) -> None:
     url = request.POST.get("RecordingUrl", "")
     if not url:
@@ -98,13 +175,31 @@ def _store_recording(request: HttpRequest, call: Call, where: str) -> None:
 @twilio_webhook
 def incoming(request: HttpRequest) -> HttpResponse:
     call_sid = _sid(request)
-    from_raw = request.POST.get("From", "")
     to = request.POST.get("To", "").strip()
     if not call_sid or not to or "From" not in request.POST:
         logger.warning(
             "voice/incoming: malformed (CallSid=%r To=%r)", request.POST.get("CallSid"), to
         )
         return _twiml(twiml.bad_request(), status=400)
+    try:
+        with bounded_database():
+            return _incoming(request, call_sid=call_sid, to=to)
+    except Exception:
+        logger.exception("voice/incoming: %s: the database did not answer", call_sid)
+    routing = cached(to=to)
+    if routing is not None:
+        outage.note_degraded()  # Redis answered just now: the note costs no wait
+    if routing is None:
+        # Nothing to ring: Twilio turns to the number's fallback URL on this answer.
+        logger.error("voice/incoming: %s: no cached routing for %s; to the fallback", call_sid, to)
+        return HttpResponse("Lasso cannot answer this call now.", status=503)
+    logger.warning("voice/incoming: %s answered from the routing cache", call_sid)
+    if routing.forwards:
+        return _twiml(_forward(routing))
+    return _twiml(_missed(name=routing.business_name, voicemail=routing.voicemail))
+
+
+def _incoming(request: HttpRequest, *, call_sid: str, to: str) -> HttpResponse:
     number = number_for_called(to=to)
     if number is None:
         logger.warning("voice/incoming: %s to unknown number %s", call_sid, to)
@@ -112,7 +207,7 @@ def incoming(request: HttpRequest) -> HttpResponse:
     incoming_call = services.record_incoming(
         number=number,
         call_sid=call_sid,
-        from_raw=from_raw,
+        from_raw=request.POST.get("From", ""),
         call_status=request.POST.get("CallStatus", ""),
         account=request.POST.get("AccountSid", ""),
         forwarded_from=request.POST.get("ForwardedFrom", ""),
@@ -121,40 +216,80 @@ def incoming(request: HttpRequest) -> HttpResponse:
     if incoming_call.conflict:
         return _twiml(twiml.refused())
     call = incoming_call.call
-    business = number.business
-    if call.mode == TwilioNumber.Mode.MISSED_ONLY or not number.forward_to:
+    # The screening decided when the call was first recorded holds for its retries too.
+    routing = replace(routing_for(number=number), screening=call.screening)
+    if call.mode == TwilioNumber.Mode.MISSED_ONLY or not routing.forward_to:
         # Missed already (decided by record_incoming): greet, and take a voicemail.
-        return _twiml(twiml.missed(business=business, voicemail=business.voicemail_enabled))
-    return _twiml(twiml.forward(business=business, number=number, screening=call.screening))
+        return _twiml(_missed(name=routing.business_name, voicemail=routing.voicemail))
+    return _twiml(_forward(routing))
 
 
 @twilio_webhook
 def screen(request: HttpRequest) -> HttpResponse:
-    """Runs on the forwarded leg: whisper, and require a keypress from a person."""
+    """Runs on the forwarded leg: whisper, and require a keypress from a person. The `line`
+    in its URL (signed) names the Lasso number, for a call the database does not know."""
     parent_sid = _sid(request, "ParentCallSid")
-    call = (
-        Call.objects.select_related("business").filter(call_sid=parent_sid).first()
-        if parent_sid
-        else None
-    )
-    if call is None:
-        logger.warning("voice/screen: unknown parent call %r", request.POST.get("ParentCallSid"))
+    if not parent_sid:
+        logger.warning(
+            "voice/screen: malformed ParentCallSid %r", request.POST.get("ParentCallSid")
+        )
         return _twiml(twiml.goodbye())
-    if request.POST.get("Digits", "").strip():
-        services.record_screen_accepted(business=call.business, call_sid=call.call_sid)
+    accepted = bool(request.POST.get("Digits", "").strip())
+    line = request.GET.get("line", "")
+    action = webhook_urls.callback("screen", line=line) if line else webhook_urls.callback("screen")
+    try:
+        with bounded_database():
+            call = Call.objects.select_related("business").filter(call_sid=parent_sid).first()
+            if call is not None:
+                if accepted:
+                    services.record_screen_accepted(business=call.business, call_sid=parent_sid)
+                    return _twiml(twiml.screen_accepted())
+                return _twiml(twiml.screen_prompt(name=call.business.name, action=action))
+    except Exception:
+        logger.exception("voice/screen: %s: the database did not answer", parent_sid)
+    # A call the database does not have (its incoming webhook was answered from the cache):
+    # still let a person take it, and keep the keypress for when the database is back.
+    if accepted:
+        outage.mark_accepted(call_sid=parent_sid)
         return _twiml(twiml.screen_accepted())
-    return _twiml(twiml.screen_prompt(business=call.business))
+    routing = cached(to=line)
+    return _twiml(twiml.screen_prompt(name=routing.business_name if routing else "", action=action))
 
 
 @twilio_webhook
 def dial_complete(request: HttpRequest) -> HttpResponse:
     call_sid = _sid(request)
     dial_status = request.POST.get("DialCallStatus", "").strip()
-    call, refused = _stored_call(request, "dial-complete")
+    try:
+        with bounded_database():
+            return _dial_complete(request, call_sid=call_sid, dial_status=dial_status)
+    except Exception:
+        logger.exception("voice/dial-complete: %s: the database did not answer", call_sid)
+    routing = cached(to=request.POST.get("To", "").strip())
+    if routing is not None:
+        outage.note_degraded()
+    if dial_status in {"completed", "answered"}:
+        screened_out = (
+            routing is not None
+            and routing.screening
+            and call_sid
+            and outage.accepted_at(call_sid=call_sid) is None
+        )
+        if not screened_out:
+            return _twiml(twiml.goodbye())
+    return _twiml(
+        _missed(
+            name=routing.business_name if routing else "",
+            voicemail=routing.voicemail if routing else True,
+        )
+    )
+
+
+def _dial_complete(request: HttpRequest, *, call_sid: str, dial_status: str) -> HttpResponse:
+    call, refused = _known_call(request, "dial-complete")
     if refused:
         return _twiml(twiml.refused())
     if call is None:
-        logger.warning("voice/dial-complete: unknown call %r", request.POST.get("CallSid"))
         return _twiml(twiml.goodbye())
     business = call.business
     if dial_status not in services.DIAL_STATUSES:
@@ -168,7 +303,7 @@ def dial_complete(request: HttpRequest) -> HttpResponse:
         )
     if call.outcome == Call.Outcome.ANSWERED:
         return _twiml(twiml.goodbye())
-    return _twiml(twiml.missed(business=business, voicemail=business.voicemail_enabled))
+    return _twiml(_missed(name=business.name, voicemail=business.voicemail_enabled))
 
 
 @twilio_webhook
@@ -177,27 +312,20 @@ def status(request: HttpRequest) -> HttpResponse:
     if not call_sid:
         logger.warning("voice/status: malformed CallSid %r", request.POST.get("CallSid"))
         return HttpResponse("CallSid is missing or malformed.", status=400)
-    call, refused = _stored_call(request, "status")
+    try:
+        with bounded_database():
+            return _status(request, call_sid=call_sid)
+    except Exception:
+        logger.exception("voice/status: %s: the database did not answer; Twilio retries", call_sid)
+    return _unavailable()
+
+
+def _status(request: HttpRequest, *, call_sid: str) -> HttpResponse:
+    call, refused = _known_call(request, "status")
     if refused:
         return _conflict()
     if call is None:
-        # The incoming webhook never reached us: the status callback carries enough to
-        # record the call and still decide it.
-        number = number_for_called(to=request.POST.get("To", "").strip())
-        if number is None or "From" not in request.POST:
-            logger.warning("voice/status: %s for an unknown call", call_sid)
-            return _no_content()
-        incoming_call = services.record_incoming(
-            number=number,
-            call_sid=call_sid,
-            from_raw=request.POST.get("From", ""),
-            account=request.POST.get("AccountSid", ""),
-            forwarded_from=request.POST.get("ForwardedFrom", ""),
-            called_via=request.POST.get("CalledVia", ""),
-        )
-        if incoming_call.conflict:
-            return _conflict()
-        call = incoming_call.call
+        return _no_content()
     business = call.business
     if request.POST.get("RecordingUrl"):
         # Calls greeted before <Record> had its own callbacks report their recording here.
@@ -215,14 +343,17 @@ def status(request: HttpRequest) -> HttpResponse:
 def recorded(request: HttpRequest) -> HttpResponse:
     """<Record action>: the caller left a message. Keep it and end the call politely; the
     caller hears the same goodbye whatever came (the decision was made before the greeting,
-    so nothing here touches the outcome or the text-back)."""
-    call, refused = _stored_call(request, "recorded")
-    if refused:
-        return _twiml(twiml.refused())
-    if call is None:
-        logger.warning("voice/recorded: unknown call %r", request.POST.get("CallSid", "")[:40])
-    else:
-        _store_recording(request, call, "recorded")
+    so nothing here touches the outcome or the text-back). Without the database the
+    recording stays at Twilio, and its status callback brings it later."""
+    try:
+        with bounded_database():
+            call, refused = _known_call(request, "recorded")
+            if refused:
+                return _twiml(twiml.refused())
+            if call is not None:
+                _store_recording(request, call, "recorded")
+    except Exception:
+        logger.exception("voice/recorded: %s: the database did not answer", _sid(request))
     return _twiml(twiml.voicemail_recorded())
 
 
@@ -232,6 +363,15 @@ def recording_status(request: HttpRequest) -> HttpResponse:
     if not _sid(request):
         logger.warning("voice/recording-status: malformed CallSid %r", request.POST.get("CallSid"))
         return HttpResponse("CallSid is missing or malformed.", status=400)
+    try:
+        with bounded_database():
+            return _recording_status(request)
+    except Exception:
+        logger.exception("voice/recording-status: %s: the database did not answer", _sid(request))
+    return _unavailable()
+
+
+def _recording_status(request: HttpRequest) -> HttpResponse:
     call, refused = _stored_call(request, "recording-status")
     if refused:
         return _conflict()
@@ -251,7 +391,16 @@ def transcribed(request: HttpRequest) -> HttpResponse:
     if not _sid(request):
         logger.warning("voice/transcribed: malformed CallSid %r", request.POST.get("CallSid"))
         return HttpResponse("CallSid is missing or malformed.", status=400)
-    call, refused = _stored_call(request, "transcribed")
+    try:
+        with bounded_database():
+            return _transcribed(request)
+    except Exception:
+        logger.exception("voice/transcribed: %s: the database did not answer", _sid(request))
+    return _unavailable()
+
+
+def _transcribed(request: HttpRequest) -> HttpResponse:
+    call, refused = _known_call(request, "transcribed")
     if refused:
         return _conflict()
     transcription_status = request.POST.get("TranscriptionStatus", "").strip()
@@ -269,3 +418,59 @@ def transcribed(request: HttpRequest) -> HttpResponse:
             text=request.POST.get("TranscriptionText", ""),
         )
     return _no_content()
+
+
+@twilio_webhook
+def fallback(request: HttpRequest) -> HttpResponse:
+    """The number's VoiceFallbackUrl: Twilio asks it when the voice URL failed or was too
+    slow. It touches neither PostgreSQL nor Redis: the routing rides in its own query
+    string, which Twilio's signature covers (checked with the auth token held in memory).
+    Its follow-ups (the screen, the <Dial> and <Record> actions) come back here with a
+    `step`, so a call started here never depends on the rest of Lasso."""
+    routing = webhook_urls.routing_from_fallback(request.GET)
+    step = request.GET.get("step", "")
+    call_sid = _sid(request) or _sid(request, "ParentCallSid")
+    if routing is None:
+        logger.error(
+            "voice/fallback: %s: a signed URL without a routing: %r", call_sid, request.GET
+        )
+        return _twiml(twiml.bad_request())
+    logger.warning(
+        "voice/fallback: %s step %r (Twilio error %s)",
+        call_sid,
+        step,
+        request.POST.get("ErrorCode", "-")[:12],
+    )
+    if step == "screen":
+        if request.POST.get("Digits", "").strip():
+            return _twiml(twiml.screen_accepted())
+        return _twiml(
+            twiml.screen_prompt(
+                name=routing.business_name, action=webhook_urls.fallback_url(routing, step="screen")
+            )
+        )
+    if step == "recorded":
+        return _twiml(twiml.voicemail_recorded())
+    if step == "dial" and request.POST.get("DialCallStatus", "").strip() in {
+        "completed",
+        "answered",
+    }:
+        return _twiml(twiml.goodbye())
+    if step == "" and routing.forwards:
+        return _twiml(
+            twiml.forward(
+                routing=routing,
+                action=webhook_urls.fallback_url(routing, step="dial"),
+                screen=webhook_urls.fallback_url(routing, step="screen"),
+            )
+        )
+    # Missed-only mode, or nobody took the forwarded call: greet, and take a voicemail.
+    return _twiml(
+        twiml.missed(
+            name=routing.business_name,
+            voicemail=routing.voicemail,
+            recorded=webhook_urls.fallback_url(routing, step="recorded"),
+            recording_status=webhook_urls.callback("recording-status"),
+            transcribed=webhook_urls.callback("transcribed"),
+        )
+    )

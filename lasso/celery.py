@@ -1,11 +1,28 @@
-"""The one Celery app. Its configuration is the CELERY_* names in lasso.settings."""
+"""The one Celery app. Its configuration is the CELERY_* names in lasso.settings.
+
+Workers keep their database connection across tasks (CELERY_DB_REUSE_MAX), so Celery no
+longer asks Django whether it still works: after a database restart every task in a worker
+process would fail on the dead connection until some thousand tasks later. Before each
+task, a connection that broke or outlived CONN_MAX_AGE is dropped, and the next query checks
+the connection (CONN_HEALTH_CHECKS), as a web request does.
+"""
 
 import os
 
 from celery import Celery
+from celery.signals import task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lasso.settings")
 
 app = Celery("lasso")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@task_prerun.connect
+def _drop_broken_database_connections(task: object = None, **_: object) -> None:
+    if getattr(getattr(task, "request", None), "is_eager", False):
+        return  # run inside the caller's request (and maybe its transaction): not ours
+    from django.db import close_old_connections
+
+    close_old_connections()

@@ -1,11 +1,13 @@
-"""GET /healthz: is the database answering, and is the broker?"""
+"""GET /healthz: is the database answering, and is the broker? Each answer names the part
+that failed, and no check waits long: a load balancer asks often, and a check stuck on a
+database that does not answer would hold a web worker the voice webhooks need."""
 
 from __future__ import annotations
 
 import logging
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -15,7 +17,9 @@ logger = logging.getLogger(__name__)
 
 def check_database() -> str:
     try:
-        with connection.cursor() as cursor:
+        with transaction.atomic(), connection.cursor() as cursor:
+            if connection.vendor == "postgresql":
+                cursor.execute("SET LOCAL statement_timeout = '1500ms'")
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except Exception as exc:  # any driver error means "down"

@@ -7,6 +7,10 @@ secure cookies, HSTS and the proxy headers.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import hashlib
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -76,15 +80,18 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "phonenumber_field",
+    "axes",
     "tenants",
     "calls",
     "messaging",
     "consent",
     "callback_form",
+    "messaging.push",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "lasso.content_security_policy.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lasso.unacceptable_input.RefuseUnacceptableInput",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -93,6 +100,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Turns a sign-in refused for too many failures into the "try again in N minutes" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lasso.urls"
@@ -137,6 +146,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = 60
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # A database that does not answer must not hold a caller (calls.voice_path): give up
+    # connecting after 2 s (libpq's least), and on a connection whose peer vanished after
+    # 3 s of unacknowledged data. A DATABASE_URL may set its own.
+    _db_options = DATABASES["default"].setdefault("OPTIONS", {})
+    _db_options.setdefault("connect_timeout", 2)
+    _db_options.setdefault("tcp_user_timeout", 3000)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "tenants.User"
@@ -145,6 +160,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+# Axes first: a locked-out account or address is refused before its password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/app/"
@@ -228,6 +248,8 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 }
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = "UTC"
+# Task modules of packages inside an app, which autodiscovery (app/tasks.py only) misses.
+CELERY_IMPORTS = ["tenants.onboarding.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "sweep-callback-requests": {
         "task": "callback_form.tasks.sweep_unprocessed_callback_requests",
@@ -243,6 +265,14 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sweep-handoffs": {
         "task": "messaging.tasks.sweep_due_handoffs",
+        "schedule": 60.0,
+    },
+    "sync-numbers": {
+        "task": "calls.tasks.sync_numbers",
+        "schedule": 60.0,
+    },
+    "reconcile-outages": {
+        "task": "calls.tasks.reconcile_outages",
         "schedule": 60.0,
     },
     "resolve-unknown-messages": {
@@ -278,6 +308,40 @@ if LASSO_SMS_BACKEND == "twilio" and not (TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOK
         "LASSO_SMS_BACKEND=twilio needs TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN."
     )
 
+# --- Twilio subaccounts and onboarding ---------------------------------------------------
+# Each business's Twilio subaccount SID and auth token are stored encrypted with this Fernet
+# key (url-safe base64 of 32 bytes: `python -c "from cryptography.fernet import Fernet;
+# print(Fernet.generate_key().decode())"`). Losing it loses every stored subaccount token, so
+# production must set it: no default with DEBUG off. With DEBUG on an unset key is derived
+# from SECRET_KEY, which is good enough for a demo and nothing else.
+FIELD_ENCRYPTION_KEY = env.str("FIELD_ENCRYPTION_KEY", default="").strip()
+if not FIELD_ENCRYPTION_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEY is not set. Lasso refuses to start with DEBUG off and no "
+            "FIELD_ENCRYPTION_KEY (it encrypts the Twilio subaccount tokens it stores); set it "
+            "to a Fernet key: url-safe base64 of 32 random bytes."
+        )
+    FIELD_ENCRYPTION_KEY = base64.urlsafe_b64encode(
+        hashlib.sha256(b"lasso-demo-field-key:" + SECRET_KEY.encode()).digest()
+    ).decode()
+else:
+    try:
+        _field_key = base64.urlsafe_b64decode(FIELD_ENCRYPTION_KEY.encode())
+    except (binascii.Error, ValueError):
+        _field_key = b""
+    if len(_field_key) != 32:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEY must be a Fernet key: url-safe base64 of exactly 32 bytes."
+        )
+
+# Who hears about requests on Lasso's own /request-callback/ form (comma-separated).
+LASSO_OPERATOR_EMAILS = [
+    email.strip().lower()
+    for email in env.list("LASSO_OPERATOR_EMAILS", default=[])
+    if email.strip()
+]
+
 # --- REST API ----------------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -306,9 +370,52 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- Failed sign-ins (django-axes; the rules are in tenants.accounts.lockout) ----------------
+# Every sign-in (the login page, the admin's, POST /api/v1/auth/token/) is counted per account
+# and per client address: 5 failures on one account, or 20 from one address (see
+# tenants.accounts.lockout.ADDRESS_FAILURE_LIMIT), within the cool-off lock it until the
+# cool-off has passed since the failure that reached the limit.
+AXES_HANDLER = "tenants.accounts.lockout.LockoutHandler"
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "tenants.accounts.lockout.username_for"
+# The one client-address rule (TRUSTED_PROXY_COUNT): a forged X-Forwarded-For is ignored.
+AXES_CLIENT_IP_CALLABLE = "lasso.client_address.client_ip"
+AXES_LOCKOUT_CALLABLE = "tenants.accounts.lockout.lockout_response"
+# Signing in resets the account's count (only the account's: see LockoutHandler).
+AXES_RESET_ON_SUCCESS = True
+# Tries while locked are refused without being counted, so "try again in N minutes" holds.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# Only failures are kept, and only until their cool-off ends: no log of every sign-in.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
 # --- Security ----------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Links out (a business's website, the policies) do not carry our paths, which hold
+# conversation and call ids; our own pages still see where a request came from.
+SECURE_REFERRER_POLICY = "same-origin"
+# A page we open, or that opens us, gets no handle on our window.
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# Sent on every answer by lasso.content_security_policy. Nothing inline, not even styles:
+# scripts and styles are static files, so injected markup can neither run nor restyle a
+# page into a phishing form. Voicemail audio is streamed from our own /app/calls/… and the
+# Swagger UI is served from the sidecar's static files, so 'self' covers them too.
+CONTENT_SECURITY_POLICY = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "media-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "font-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
 SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
@@ -326,5 +433,16 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": "INFO"},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Axes logs every sign-in at INFO; its failures and lockouts are warnings.
+        "axes": {"level": "WARNING"},
+    },
 }
+
+# Web Push (messaging.push): the VAPID key pair identifies Lasso to the browsers' push
+# services. Both keys are the base64url strings `vapid --gen` / `vapid --applicationServerKey`
+# print; with either unset, the dashboard does not offer notifications and nothing is pushed.
+VAPID_PUBLIC_KEY = env("VAPID_PUBLIC_KEY", default="")
+VAPID_PRIVATE_KEY = env("VAPID_PRIVATE_KEY", default="")
+VAPID_SUBJECT = env("VAPID_SUBJECT", default="mailto:support@lasso.example")

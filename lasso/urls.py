@@ -13,6 +13,8 @@ urlpatterns = [
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     # Password reset and change: tenants.accounts (rate limits, token revocation).
     path("accounts/", include("tenants.accounts.urls")),
+    # Sign-up and the onboarding wizard: /signup/…, /app/onboarding/…
+    path("", include("tenants.onboarding.urls")),
     path("app/", include("tenants.urls")),
     path("app/", include("messaging.dashboard_urls")),
     path("app/", include("calls.dashboard_urls")),

@@ -8,6 +8,11 @@ outlasts the client's timeout. It also serves recordings' audio
 (``GET /2010-04-01/Accounts/{AccountSid}/Recordings/{RecordingSid}.mp3``) given to it with
 ``add_recording``; scripted answers apply to those requests too.
 
+The voice side: the account's numbers (``add_number``), listed by PhoneNumber and updated
+(``POST …/IncomingPhoneNumbers/{Sid}.json``, the last update kept per number), and the Calls
+list (``GET …/Calls.json``, filtered by To, ParentCallSid and StartTime>) over calls given
+to it with ``add_call``.
+
 In tests: ``TwilioStub().start()`` (see tests/integration/conftest.py). From the benchmark,
 as a process: ``python -m tests.twilio_stub --port 0`` prints ``listening on <url>`` and
 serves ``GET /_stub/requests`` (every recorded request, as JSON) until SIGTERM.
@@ -25,12 +30,21 @@ import time
 import uuid
 from collections import deque
 from dataclasses import asdict, dataclass, field
-from email.utils import formatdate
+from datetime import datetime, timedelta
+from email.utils import format_datetime, formatdate
 from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 MESSAGES_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-fA-F]{32})/Messages\.json$")
+NUMBERS_PATH = re.compile(
+    r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-fA-F]{32})/IncomingPhoneNumbers\.json$"
+)
+NUMBER_PATH = re.compile(
+    r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-fA-F]{32})"
+    r"/IncomingPhoneNumbers/(?P<sid>PN[0-9a-fA-F]{32})\.json$"
+)
+CALLS_PATH = re.compile(r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-fA-F]{32})/Calls\.json$")
 RECORDING_PATH = re.compile(
     r"^/2010-04-01/Accounts/(?P<account>AC[0-9a-fA-F]{32})"
     r"/Recordings/(?P<sid>RE[0-9a-fA-F]{32})\.mp3$"
@@ -108,6 +122,8 @@ class _State:
     by_to: dict[str, deque[Answer]] = field(default_factory=dict)
     release: threading.Event = field(default_factory=threading.Event)
     recordings: dict[str, bytes] = field(default_factory=dict)
+    numbers: dict[str, dict[str, str]] = field(default_factory=dict)  # sid → config
+    calls: list[dict[str, object]] = field(default_factory=list)
 
 
 class TwilioStub:
@@ -155,6 +171,77 @@ class TwilioStub:
         """Serve `audio` as recording `sid`'s MP3 (to any authorized account)."""
         with self._lock:
             self._state.recordings[sid] = audio
+
+    def add_number(self, phone_number: str) -> str:
+        """Give the account this number; returns its SID."""
+        sid = "PN" + uuid.uuid4().hex
+        with self._lock:
+            self._state.numbers[sid] = {"PhoneNumber": phone_number}
+        return sid
+
+    def number_config(self, phone_number: str) -> dict[str, str]:
+        """The number's configuration as updates left it (its last value per parameter)."""
+        with self._lock:
+            for config in self._state.numbers.values():
+                if config["PhoneNumber"] == phone_number:
+                    return dict(config)
+        raise KeyError(phone_number)
+
+    def add_call(
+        self,
+        *,
+        sid: str,
+        to: str,
+        from_: str,
+        status: str,
+        start_time: datetime,
+        parent_sid: str = "",
+        direction: str = "inbound",
+        duration: int = 0,
+    ) -> None:
+        """A call in Twilio's records (a forwarded leg: its parent's SID, outbound-dial)."""
+        with self._lock:
+            self._state.calls.append(
+                {
+                    "sid": sid,
+                    "parent_call_sid": parent_sid or None,
+                    "to": to,
+                    "from": from_,
+                    "status": status,
+                    "direction": direction,
+                    "start_time": start_time,
+                    "end_time": start_time + timedelta(seconds=duration + 20),
+                    "duration": str(duration),
+                }
+            )
+
+    def _calls(self, query: dict[str, str]) -> list[dict[str, object]]:
+        after = query.get("StartTime>", "")
+        since = datetime.fromisoformat(after.replace("Z", "+00:00")) if after else None
+        with self._lock:
+            calls = list(self._state.calls)
+        return [
+            c
+            for c in calls
+            if (not query.get("To") or c["to"] == query["To"])
+            and (not query.get("ParentCallSid") or c["parent_call_sid"] == query["ParentCallSid"])
+            and (since is None or c["start_time"] >= since)
+        ]
+
+    def _number(self, sid: str, form: dict[str, str] | None = None) -> dict[str, str] | None:
+        with self._lock:
+            config = self._state.numbers.get(sid)
+            if config is not None and form:
+                config.update(form)
+            return dict(config) if config is not None else None
+
+    def _numbers(self, phone_number: str) -> list[tuple[str, dict[str, str]]]:
+        with self._lock:
+            return [
+                (sid, dict(c))
+                for sid, c in self._state.numbers.items()
+                if not phone_number or c["PhoneNumber"] == phone_number
+            ]
 
     def _recording(self, sid: str) -> bytes | None:
         with self._lock:
@@ -237,6 +324,56 @@ def message_resource(*, account_sid: str, sid: str, form: dict[str, str]) -> dic
         "subresource_uris": {"media": uri.removesuffix(".json") + "/Media.json"},
         "to": form.get("To", ""),
         "uri": uri,
+    }
+
+
+def call_resource(*, account_sid: str, call: dict[str, object]) -> dict[str, object]:
+    sid = call["sid"]
+    return {
+        "account_sid": account_sid,
+        "api_version": "2010-04-01",
+        "sid": sid,
+        "parent_call_sid": call["parent_call_sid"],
+        "to": call["to"],
+        "from": call["from"],
+        "status": call["status"],
+        "direction": call["direction"],
+        "start_time": format_datetime(call["start_time"], usegmt=True),
+        "end_time": format_datetime(call["end_time"], usegmt=True),
+        "duration": call["duration"],
+        "uri": f"/2010-04-01/Accounts/{account_sid}/Calls/{sid}.json",
+    }
+
+
+def number_resource(*, account_sid: str, sid: str, config: dict[str, str]) -> dict[str, object]:
+    return {
+        "account_sid": account_sid,
+        "api_version": "2010-04-01",
+        "sid": sid,
+        "phone_number": config["PhoneNumber"],
+        "voice_url": config.get("VoiceUrl"),
+        "voice_method": config.get("VoiceMethod", "POST"),
+        "voice_fallback_url": config.get("VoiceFallbackUrl"),
+        "voice_fallback_method": config.get("VoiceFallbackMethod", "POST"),
+        "status_callback": config.get("StatusCallback"),
+        "status_callback_method": config.get("StatusCallbackMethod", "POST"),
+        "sms_url": config.get("SmsUrl"),
+        "sms_method": config.get("SmsMethod", "POST"),
+        "uri": f"/2010-04-01/Accounts/{account_sid}/IncomingPhoneNumbers/{sid}.json",
+    }
+
+
+def _page(key: str, path: str, items: list[dict[str, object]]) -> dict[str, object]:
+    return {
+        key: items,
+        "uri": path,
+        "first_page_uri": path,
+        "next_page_uri": None,
+        "previous_page_uri": None,
+        "page": 0,
+        "page_size": max(50, len(items)),
+        "start": 0,
+        "end": max(0, len(items) - 1),
     }
 
 
@@ -353,7 +490,49 @@ def _handler_for(stub: TwilioStub) -> type[BaseHTTPRequestHandler]:
                 },
             )
 
+        def _record_api(self, account_sid: str, form: dict[str, str], status: int) -> bool:
+            authorized = self._authorized(account_sid)
+            stub._record(
+                Recorded(
+                    method=self.command,
+                    path=self.path,
+                    account_sid=account_sid,
+                    authorized=authorized,
+                    form=form,
+                    arrived_at=time.time(),
+                    answer="ok",
+                    status=status if authorized else 401,
+                )
+            )
+            if not authorized:
+                self._send_json(401, _error(401, 20003, "Authenticate"))
+            return authorized
+
+        def _voice_get(self) -> bool:
+            """The Calls list and the numbers list; False for any other path."""
+            parts = urlsplit(self.path)
+            query = {k: v[-1] for k, v in parse_qs(parts.query, keep_blank_values=True).items()}
+            calls, numbers = CALLS_PATH.match(parts.path), NUMBERS_PATH.match(parts.path)
+            if calls is not None:
+                account = calls["account"]
+                if self._record_api(account, query, 200):
+                    items = [call_resource(account_sid=account, call=c) for c in stub._calls(query)]
+                    self._send_json(200, _page("calls", parts.path, items))
+                return True
+            if numbers is not None:
+                account = numbers["account"]
+                if self._record_api(account, query, 200):
+                    items = [
+                        number_resource(account_sid=account, sid=sid, config=config)
+                        for sid, config in stub._numbers(query.get("PhoneNumber", ""))
+                    ]
+                    self._send_json(200, _page("incoming_phone_numbers", parts.path, items))
+                return True
+            return False
+
         def do_GET(self) -> None:  # noqa: N802
+            if self._voice_get():
+                return
             path, _, raw_query = self.path.partition("?")
             query = {k: v[-1] for k, v in parse_qs(raw_query).items()}
             listing = MESSAGES_PATH.match(path)
@@ -374,6 +553,22 @@ def _handler_for(stub: TwilioStub) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length).decode() if length else ""
             form = {k: v[-1] for k, v in parse_qs(raw, keep_blank_values=True).items()}
+            number = NUMBER_PATH.match(self.path)
+            if number is not None:
+                account = number["account"]
+                config = stub._number(number["sid"])
+                if self._record_api(account, form, 200 if config else 404):
+                    if config is None:
+                        self._send_json(
+                            404, _error(404, 20404, "The requested resource was not found")
+                        )
+                    else:
+                        config = stub._number(number["sid"], form)
+                        self._send_json(
+                            200,
+                            number_resource(account_sid=account, sid=number["sid"], config=config),
+                        )
+                return
             match = MESSAGES_PATH.match(self.path)
             if match is None:
                 self._send_json(404, _error(404, 20404, "The requested resource was not found"))

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from tests.conftest import CALLER, TwilioClient, new_call_sid
 
@@ -35,7 +36,8 @@ class CallFlow:
         params = {"CallSid": self.child_sid, "ParentCallSid": self.sid, "CallStatus": "in-progress"}
         if digits is not None:
             params["Digits"] = digits
-        return self.twilio.post(VOICE + "screen/", params)
+        # As the forwarding TwiML names it: the Lasso number rides in the (signed) query.
+        return self.twilio.post(VOICE + "screen/?" + urlencode({"line": self.to}), params)
 
     def dial_complete(self, dial_status: str, duration: str = "0"):
         return self.twilio.post(

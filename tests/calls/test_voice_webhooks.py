@@ -52,10 +52,17 @@ def test_it_forwards_with_answer_on_bridge_timeout_and_screen(flow, tenant):
     dial = root.find("Dial")
     assert dial.get("answerOnBridge") == "true"
     assert dial.get("timeout") == "20"
-    assert dial.get("action") == "http://testserver/webhooks/twilio/voice/dial-complete/"
+    # Twilio's connection overrides ride in the fragment: retries within its 15 s.
+    assert dial.get("action") == (
+        "http://testserver/webhooks/twilio/voice/dial-complete/#ct=2000&tt=12000&rc=5&rp=all"
+    )
     number = dial.find("Number")
     assert number.text == str(tenant.number.forward_to)
-    assert number.get("url") == "http://testserver/webhooks/twilio/voice/screen/"
+    assert number.get("url") == (
+        "http://testserver/webhooks/twilio/voice/screen/?line=%2B"
+        + str(tenant.number.phone_number).lstrip("+")
+        + "#ct=2000&tt=12000&rc=5&rp=all"
+    )
     call = the_call(flow)
     assert (call.business, call.from_number, call.outcome) == (tenant.business, CALLER, "pending")
 
@@ -154,7 +161,7 @@ def test_missed_only_mode_greets_by_name_takes_a_voicemail_and_texts(
     assert (call.outcome, call.mode) == ("missed", "missed-only")
     assert len(texts_to(outbox)) == 1
     record = root.find("Record")
-    assert record.get("action") == "http://testserver/webhooks/twilio/voice/recorded/"
+    assert record.get("action").startswith("http://testserver/webhooks/twilio/voice/recorded/#")
     recording_sid = "RE" + "1" * 32
     recording_url = (
         f"https://api.twilio.com/2010-04-01/Accounts/AC{'a' * 32}/Recordings/{recording_sid}"

@@ -74,10 +74,17 @@ def test_the_signed_url_includes_the_query_string(twilio, params):
 
 
 def test_a_connection_override_fragment_does_not_break_validation(twilio, params):
-    # Configured as ".../incoming/#rc=3&rt=2000": the fragment never reaches the server and
-    # is not part of what Twilio signs.
-    assert twilio.post(VOICE + "incoming/", params).status_code == 200
-    assert Call.objects.count() == 1
+    # The number is configured as ".../incoming/#rc=3&rt=2000" (retry count, timeout). An
+    # HTTP client never sends the fragment, and Twilio signs the URL without it.
+    configured = VOICE + "incoming/#rc=3&rt=2000"
+    signature = twilio_signature(configured.partition("#")[0], params)
+    response = twilio.post(configured, params, signature=signature)
+    assert response.status_code == 200
+    assert response.request["PATH_INFO"] == VOICE + "incoming/"
+    assert Call.objects.get().call_sid == params["CallSid"]
+    # Signed over the URL with its fragment, the same request is someone else's.
+    forged = twilio_signature(configured, params)
+    assert twilio.post(configured, params, signature=forged).status_code == 403
 
 
 @pytest.mark.parametrize("path", WEBHOOKS)

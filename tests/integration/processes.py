@@ -1,4 +1,5 @@
-"""The real parts the integration tests start: a private Redis, Celery workers, Prism.
+"""The real parts the integration tests start: a private Redis, a private PostgreSQL,
+Celery workers, Prism.
 
 Each is a subprocess in its own session, so stopping one never touches the shared services
 (PostgreSQL on 5432, Redis on 6379) that other test processes use.
@@ -8,13 +9,16 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 from typing import TypeVar
 
+import psycopg
 import redis
 from django.conf import settings
 
@@ -210,3 +214,134 @@ class Prism(Process):
             return port_open(self.port)
 
         wait_until(listening, timeout=90, message="prism did not start listening", interval=0.1)
+
+
+def postgres_bin(name: str) -> str:
+    """A server binary of the newest PostgreSQL installed (as scripts/lib.sh finds them)."""
+    found = sorted(
+        Path("/usr/lib/postgresql").glob(f"*/bin/{name}"),
+        key=lambda path: int(path.parts[-3]) if path.parts[-3].isdigit() else 0,
+    )
+    if not found:
+        raise RuntimeError(f"no PostgreSQL {name} under /usr/lib/postgresql/*/bin")
+    return str(found[-1])
+
+
+class PostgresServer(Process):
+    """A PostgreSQL of the test module's own: its own data directory (initdb), a free port,
+    a socket directory of its own, run as the `postgres` OS user when we are root (the
+    server refuses to run as root). It can be stopped and started again on the same data,
+    as an outage would, without touching the shared server on 5432.
+
+    Durability is traded for speed (fsync off): the data only has to outlive a clean stop.
+    """
+
+    USER = "lasso"
+    PASSWORD = "lasso"
+    DATABASE = "lasso"
+
+    def __init__(self, log_path: Path) -> None:
+        super().__init__("postgres", log_path)
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="lasso-pg-"))
+        self.data = self.root / "data"
+        self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_user:
+            shutil.chown(self.root, user="postgres", group="postgres")
+
+    @property
+    def url(self) -> str:
+        return f"postgres://{self.USER}:{self.PASSWORD}@127.0.0.1:{self.port}/{self.DATABASE}"
+
+    def connect(self, *, database: str = DATABASE) -> psycopg.Connection:
+        return psycopg.connect(
+            host="127.0.0.1",
+            port=self.port,
+            user=self.USER,
+            password=self.PASSWORD,
+            dbname=database,
+            autocommit=True,
+            connect_timeout=2,
+        )
+
+    def answers(self) -> bool:
+        try:
+            with self.connect(database="postgres") as conn:
+                conn.execute("SELECT 1")
+        except psycopg.OperationalError:
+            return False
+        return True
+
+    def init(self) -> None:
+        pwfile = self.root / "pw"
+        pwfile.write_text(self.PASSWORD)
+        if self.as_user:
+            shutil.chown(pwfile, user="postgres", group="postgres")
+        subprocess.run(
+            [
+                *self.as_user,
+                postgres_bin("initdb"),
+                "-D",
+                str(self.data),
+                "-U",
+                self.USER,
+                f"--pwfile={pwfile}",
+                "--auth=scram-sha-256",
+                "--no-sync",
+                "-E",
+                "UTF8",
+            ],
+            check=True,
+            capture_output=True,
+        )
+
+    def start(self) -> None:
+        if not self.data.exists():
+            self.init()
+        self.spawn(
+            [
+                *self.as_user,
+                postgres_bin("postgres"),
+                "-D",
+                str(self.data),
+                "-p",
+                str(self.port),
+                "-k",
+                str(self.root),
+                "-c",
+                "listen_addresses=127.0.0.1",
+                "-c",
+                "fsync=off",
+                "-c",
+                "synchronous_commit=off",
+                "-c",
+                "full_page_writes=off",
+            ]
+        )
+
+        def up() -> bool:
+            self.fail_if_exited()
+            return self.answers()
+
+        wait_until(up, timeout=30, message="private postgres did not start", interval=0.1)
+        with self.connect(database="postgres") as conn:
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [self.DATABASE]
+            ).fetchone()
+            if not exists:
+                conn.execute(f"CREATE DATABASE {self.DATABASE}")
+
+    def stop(self, *, timeout: float = 20.0) -> None:
+        """A fast shutdown (SIGINT): connections are cut, as when a server goes away."""
+        if self.proc is None:
+            return
+        self.signal_group(signal.SIGINT)
+        try:
+            self.proc.wait(timeout)
+        except subprocess.TimeoutExpired:
+            self.kill()
+        self.proc = None
+
+    def remove(self) -> None:
+        self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
