@@ -117,7 +117,7 @@ def settle(*, number: TwilioNumber, record: TwilioCall) -> str:
             call.accepted_at = at
     if call.outcome != Call.Outcome.PENDING:
         return recorded + call.outcome  # missed-only: decided (and handed off) on record
-    legs = twilio_numbers.child_calls(parent_sid=record.sid)
+    legs = twilio_numbers.child_calls(parent_sid=record.sid, phone_number=call.to_number)
     outcome, why = verdict_for(call=call, legs=legs)
     now = timezone.now()
     also: dict[str, object] = {

@@ -105,6 +105,10 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "lasso.urls"
+# bench/textback.py compares the webhooks with a view that does nothing, served by the same
+# processes: only that bench sets this, and only on its own private server.
+if _bool("LASSO_BENCH_BARE_VIEW", False):
+    ROOT_URLCONF = "bench.urls"
 WSGI_APPLICATION = "lasso.wsgi.application"
 ASGI_APPLICATION = "lasso.asgi.application"
 
@@ -152,6 +156,13 @@ else:
     _db_options = DATABASES["default"].setdefault("OPTIONS", {})
     _db_options.setdefault("connect_timeout", 2)
     _db_options.setdefault("tcp_user_timeout", 3000)
+    # Parameters bound by the server, and a statement run a few times on one connection
+    # prepared there: PostgreSQL then skips parsing and planning the voice path's and the
+    # send pipeline's queries, which are the same few statements on every call
+    # (bench/README.md). Connections go straight to PostgreSQL (no transaction-pooling
+    # proxy), which is what prepared statements need.
+    _db_options.setdefault("server_side_binding", True)
+    _db_options.setdefault("prepare_threshold", 2)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "tenants.User"

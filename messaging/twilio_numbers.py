@@ -69,19 +69,27 @@ def enabled() -> bool:
     return settings.LASSO_SMS_BACKEND == "twilio"
 
 
-def _client() -> Client:
-    # One client per thread and per base URL (tests point it elsewhere between cases).
-    key = (settings.TWILIO_API_BASE_URL, settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN)
-    if getattr(_local, "key", None) != key:
-        _local.client = Client(
-            settings.TWILIO_ACCOUNT_SID,
-            settings.TWILIO_AUTH_TOKEN,
+def _client(phone_number: str) -> Client:
+    """The client of the Twilio account that owns the number: a business's subaccount for
+    its own numbers (tenants.onboarding.credentials), the platform's for the rest. A
+    subaccount's number is invisible to the parent's IncomingPhoneNumbers and Calls paths."""
+    from tenants.onboarding import credentials
+
+    account = credentials.account_for_number(phone_number)
+    # One client per thread, account and base URL (tests point it elsewhere between cases).
+    key = (settings.TWILIO_API_BASE_URL, account.sid, account.auth_token)
+    clients = getattr(_local, "clients", None)
+    if clients is None or len(clients) > 64:
+        clients = _local.clients = {}
+    if key not in clients:
+        clients[key] = Client(
+            account.sid,
+            account.auth_token,
             http_client=_RebasedHttpClient(
                 settings.TWILIO_API_BASE_URL, settings.TWILIO_REQUEST_TIMEOUT_SECONDS
             ),
         )
-        _local.key = key
-    return _local.client
+    return clients[key]
 
 
 def _unavailable(what: str, exc: Exception) -> TwilioUnavailable:
@@ -93,7 +101,9 @@ def _unavailable(what: str, exc: Exception) -> TwilioUnavailable:
 def find_number_sid(*, phone_number: str) -> str:
     """The IncomingPhoneNumber SID of one of the account's numbers, or "" if it has none."""
     try:
-        found = _client().incoming_phone_numbers.list(phone_number=phone_number, limit=2)
+        found = _client(phone_number).incoming_phone_numbers.list(
+            phone_number=phone_number, limit=2
+        )
     except (TwilioException, requests.exceptions.RequestException, ValueError) as exc:
         raise _unavailable(f"looking up {phone_number}", exc) from exc
     exact = [number for number in found if number.phone_number == phone_number]
@@ -107,7 +117,7 @@ def configure_number(*, phone_number: str, webhooks: NumberWebhooks, sid: str = 
     if not sid:
         raise LookupError(f"{phone_number} is not a number of this Twilio account")
     try:
-        _client().incoming_phone_numbers(sid).update(
+        _client(phone_number).incoming_phone_numbers(sid).update(
             voice_url=webhooks.voice_url,
             voice_method="POST",
             voice_fallback_url=webhooks.voice_fallback_url,
@@ -142,7 +152,7 @@ def calls_to(
 ) -> list[TwilioCall]:
     """Calls Twilio holds to this number that started after the moment (oldest first)."""
     try:
-        records = _client().calls.list(
+        records = _client(phone_number).calls.list(
             to=phone_number,
             start_time_after=started_after,
             page_size=min(PAGE_SIZE, limit),
@@ -154,10 +164,11 @@ def calls_to(
     return sorted(calls, key=lambda call: call.start_time or started_after)
 
 
-def child_calls(*, parent_sid: str, limit: int = 20) -> list[TwilioCall]:
-    """The legs a call spawned: for a forwarded call, the leg that rang the business."""
+def child_calls(*, parent_sid: str, phone_number: str, limit: int = 20) -> list[TwilioCall]:
+    """The legs a call spawned: for a forwarded call, the leg that rang the business.
+    `phone_number` is the Lasso number the call came in on (it names the account)."""
     try:
-        records = _client().calls.list(parent_call_sid=parent_sid, limit=limit)
+        records = _client(phone_number).calls.list(parent_call_sid=parent_sid, limit=limit)
     except (TwilioException, requests.exceptions.RequestException, ValueError) as exc:
         raise _unavailable(f"listing the legs of {parent_sid}", exc) from exc
     return [_as_call(record) for record in records]

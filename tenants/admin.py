@@ -14,6 +14,8 @@ class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     raw_id_fields = ["user"]
+    # Alert numbers are set and verified by their member, on the Team page.
+    readonly_fields = ["mobile_number", "mobile_verified_at"]
 
 
 @admin.register(Business)
@@ -34,10 +36,17 @@ class TwilioNumberAdmin(admin.ModelAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["user", "business", "role", "mobile_number"]
+    list_display = ["user", "business", "role", "mobile_number", "mobile_verified_at"]
     list_filter = ["role"]
     search_fields = ["user__email", "business__name", "mobile_number"]
     raw_id_fields = ["user", "business"]
+    # Only the member proves a number theirs (tenants.verification); a new number starts over.
+    readonly_fields = ["mobile_verified_at"]
+
+    def save_model(self, request, obj: Membership, form, change: bool) -> None:
+        if "mobile_number" in form.changed_data:
+            obj.mobile_verified_at = None
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(BlockedNumber)

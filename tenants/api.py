@@ -20,9 +20,11 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
+from lasso.client_address import client_ip
 from messaging.encoding import clean_body, segment_info
 from messaging.texts import textback
 from tenants import countries, tokens, wording
+from tenants.accounts import lockout
 from tenants.models import Business, Membership, TwilioNumber
 from tenants.selectors import membership_for, memberships_for_user
 from tenants.services import update_business_settings
@@ -77,10 +79,14 @@ def choice_param(request: Request, name: str, choices: Iterable[str], default: s
 
 # --- POST /api/v1/auth/token/ -------------------------------------------------------------------
 class TokenLoginIpThrottle(AnonRateThrottle):
-    """Password guessing from one address."""
+    """Password guessing from one address: the client address as every limit finds it
+    (lasso.client_address), so a forged X-Forwarded-For never opens a fresh bucket."""
 
     scope = "api_token_login_ip"
     rate = "10/min"
+
+    def get_ident(self, request: Request) -> str:
+        return client_ip(request) or "unknown"
 
 
 class TokenLoginEmailThrottle(SimpleRateThrottle):
@@ -116,7 +122,6 @@ class NewTokenSerializer(serializers.Serializer):
 
 
 WRONG_CREDENTIALS = "Wrong email or password (or the account is deactivated)."
-LOCKED_OUT = "Too many failed sign-ins. Try again later."
 
 
 class TokenLogin(APIView):
@@ -153,7 +158,7 @@ class TokenLogin(APIView):
             # authenticate() with the request lets django-axes count the failure and refuse
             # a locked account or address (tenants.accounts.lockout).
             if getattr(request._request, "axes_locked_out", False):
-                return self._locked_out(request)
+                return self._locked_out(request, email=form.validated_data["email"])
             return Response({"detail": WRONG_CREDENTIALS}, status=status.HTTP_400_BAD_REQUEST)
         try:
             new = tokens.create_token(user=user, name=form.validated_data["name"])
@@ -169,12 +174,11 @@ class TokenLogin(APIView):
         ).data
         return Response(body, status=status.HTTP_201_CREATED, headers={"Cache-Control": "no-store"})
 
-    def _locked_out(self, request: Request) -> Response:
-        lock = lockout.lock_for_request(request._request)
+    def _locked_out(self, request: Request, *, email: str) -> Response:
+        lock = lockout.lock_for_request(request._request, {"email": email})
         seconds = lock.seconds_left if lock else int(settings.AXES_COOLOFF_TIME.total_seconds())
-        message = lock.message if lock else LOCKED_OUT
         return Response(
-            {"detail": message},
+            {"detail": lockout.locked_message(seconds)},
             status=status.HTTP_429_TOO_MANY_REQUESTS,
             headers={"Retry-After": str(seconds)},
         )
@@ -277,7 +281,7 @@ class BusinessSettingsSerializer(serializers.ModelSerializer):
         child=serializers.CharField(max_length=2, min_length=2),
         max_length=50,
         required=False,
-        help_text="ISO country codes the business texts, e.g. [\"US\", \"CA\"]; empty: its "
+        help_text='ISO country codes the business texts, e.g. ["US", "CA"]; empty: its '
         "Lasso number's country.",
     )
 

@@ -136,6 +136,17 @@ class TwilioNumber(models.Model):
     phone_number = PhoneNumberField(unique=True)
     forward_to = PhoneNumberField(blank=True)
     mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.FORWARD)
+    # The Twilio account that owns the number, whose token signs its webhooks and whose
+    # credentials send its texts. None: the platform (parent) account, as for every number
+    # attached by create_business.
+    subaccount = models.ForeignKey(
+        "TwilioSubaccount",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="numbers",
+        help_text="Empty: the number belongs to Lasso's platform Twilio account.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -164,6 +175,12 @@ class Membership(models.Model):
     sms_alerts = models.BooleanField(
         default=False, help_text="Also text this member's own cell when a customer replies."
     )
+    # Alert texts carry customer details, so they go only to a number its member proved is
+    # theirs by typing back a code sent to it (tenants.verification). Changing the number
+    # clears it; numbers saved before verification existed start unverified.
+    mobile_verified_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the member typed back the code texted to it."
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -178,6 +195,60 @@ class Membership(models.Model):
     @property
     def is_owner(self) -> bool:
         return self.role == self.Role.OWNER
+
+    @property
+    def mobile_verified(self) -> bool:
+        return bool(self.mobile_number) and self.mobile_verified_at is not None
+
+
+class MobileVerification(models.Model):
+    """A 6-digit code texted to a member's mobile. Only a keyed hash of the code is kept."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="verifications"
+    )
+    phone_number = PhoneNumberField()
+    code_hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    expires_at = models.DateTimeField()
+    wrong_tries = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"code for {self.phone_number} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Invitation(models.Model):
+    """An owner asked someone to join a business; they join only by accepting it."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(help_text="Lower-cased; matched against the account's email.")
+    role = models.CharField(max_length=8, choices=Membership.Role.choices)
+    invited_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    declined_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["business", "email"],
+                condition=models.Q(accepted_at__isnull=True, declined_at__isnull=True),
+                name="invitation_one_open_per_email",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.business} ({self.role})"
 
 
 class BlockedNumber(models.Model):
@@ -213,3 +284,84 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class TwilioSubaccount(models.Model):
+    """A business's own Twilio account under Lasso's platform account, created once.
+
+    Its SID and auth token are stored only encrypted (FIELD_ENCRYPTION_KEY, see
+    tenants.onboarding.encryption); `sid_digest`, a keyed hash of the SID, finds the row
+    for a webhook's AccountSid without decrypting every row."""
+
+    business = models.OneToOneField(
+        Business, on_delete=models.CASCADE, related_name="twilio_subaccount"
+    )
+    sid_digest = models.CharField(max_length=64, unique=True)
+    sid_encrypted = models.TextField()
+    auth_token_encrypted = models.TextField()
+    # Made by the console backend (no Twilio account configured): a demo stand-in.
+    simulated = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"Twilio subaccount of {self.business}"
+
+
+class Signup(models.Model):
+    """Someone asked for an account. Nothing else exists until they open the link emailed
+    to them: then the user, the business and the owner membership are created together.
+    Only the password's hash is kept; the link is signed (tenants.onboarding.links), not
+    stored."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    email = models.EmailField()
+    # The address as a mailbox: lower-cased, without a +tag, without dots for Gmail.
+    email_key = models.CharField(max_length=254, db_index=True)
+    full_name = models.CharField(max_length=150)
+    business_name = models.CharField(max_length=80)
+    password_hash = models.CharField(max_length=128)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    verified_at = models.DateTimeField(null=True, blank=True)
+    business = models.ForeignKey(
+        Business, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"sign-up of {self.email} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Onboarding(models.Model):
+    """A self-serve business's way through the set-up wizard (/app/onboarding/).
+
+    The forward-to phone and the mode are chosen before the business has a number, so they
+    wait here until the number exists."""
+
+    class Step(models.TextChoices):
+        TIME_ZONE = "time-zone", "Time zone"
+        PHONE = "phone", "The phone that rings"
+        QUESTION = "question", "The text-back"
+        NUMBER = "number", "Your Lasso number"
+        TEST_CALL = "test-call", "Test call"
+        DONE = "done", "Done"
+
+    business = models.OneToOneField(Business, on_delete=models.CASCADE, related_name="onboarding")
+    step = models.CharField(max_length=16, choices=Step.choices, default=Step.TIME_ZONE)
+    forward_to = PhoneNumberField(blank=True)
+    mode = models.CharField(
+        max_length=16, choices=TwilioNumber.Mode.choices, default=TwilioNumber.Mode.FORWARD
+    )
+    # When the owner reached the test-call step: the first call after it is the test call.
+    test_call_started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"onboarding of {self.business} ({self.step})"

@@ -14,16 +14,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import phonenumbers
-from django.conf import settings
-from django.contrib.auth.tokens import default_token_generator
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
-from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 from django.utils.text import slugify
 from phonenumber_field.phonenumber import PhoneNumber
 
@@ -318,81 +310,6 @@ def remove_blocked_number(*, business: Business, phone_number: str) -> bool:
         return False
     deleted, _ = BlockedNumber.objects.filter(business=business, phone_number=number).delete()
     return deleted > 0
-
-
-@dataclass(frozen=True)
-class Invitation:
-    membership: Membership
-    user_created: bool
-    email_sent: bool
-
-
-def send_invitation_email(*, membership: Membership, invited_by: User | None = None) -> None:
-    """Email a link to choose a password, made by Django's password-reset machinery."""
-    user = membership.user
-    path = reverse(
-        "password_reset_confirm",
-        kwargs={
-            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
-            "token": default_token_generator.make_token(user),
-        },
-    )
-    context = {
-        "business": membership.business,
-        "role": membership.get_role_display(),
-        "invited_by": invited_by,
-        "link": settings.PUBLIC_BASE_URL + path,
-        "login_url": settings.PUBLIC_BASE_URL + reverse("login"),
-        "valid_days": max(1, settings.PASSWORD_RESET_TIMEOUT // 86400),
-    }
-    subject = render_to_string("tenants/email/invitation_subject.txt", context).strip()
-    body = render_to_string("tenants/email/invitation_body.txt", context)
-    send_mail(subject, body, None, [user.email])
-
-
-def invite_member(
-    *,
-    business: Business,
-    email: str,
-    role: str = Membership.Role.STAFF,
-    invited_by: User | None = None,
-) -> Invitation:
-    """Add a person to the business by email, creating their user (no usable password) when
-    new and emailing them a link to choose one. An existing user just gets the membership.
-
-    Raises ValidationError keyed "email" / "role".
-    """
-    address = User.objects.normalize_email((email or "").strip()).lower()
-    try:
-        validate_email(address)
-    except ValidationError as exc:
-        raise ValidationError(
-            {"email": f"“{email}” is not an email address, e.g. sam@example.com."}
-        ) from exc
-    if role not in Membership.Role.values:
-        raise ValidationError({"role": "Choose Owner or Staff."})
-    with transaction.atomic():
-        Business.objects.select_for_update().get(pk=business.pk)
-        user = User.objects.filter(email__iexact=address).first()
-        user_created = user is None
-        if user is None:
-            try:
-                with transaction.atomic():
-                    user = User.objects.create_user(email=address, password=None)
-            except IntegrityError as exc:
-                raise ValidationError(
-                    {"email": f"{address} signed up at this very moment; invite them again."}
-                ) from exc
-        existing = Membership.objects.filter(business=business, user=user).first()
-        if existing is not None and user.has_usable_password():
-            raise ValidationError({"email": f"{address} is already a member of {business.name}."})
-        # A member who never chose a password may have lost the link: inviting again resends it.
-        membership = existing or Membership.objects.create(business=business, user=user, role=role)
-    email_sent = False
-    if not user.has_usable_password():
-        send_invitation_email(membership=membership, invited_by=invited_by)
-        email_sent = True
-    return Invitation(membership=membership, user_created=user_created, email_sent=email_sent)
 
 
 def _lock_member(*, business: Business, member_id: uuid.UUID) -> Membership:

@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from messaging.encoding import (
@@ -34,8 +35,13 @@ from tenants.forms import (
     SettingsForm,
     add_service_errors,
 )
+from tenants.invitations import services as invitations
+from tenants.invitations.selectors import open_invitations, pending_for_business
 from tenants.models import Business, Membership, TwilioNumber
 from tenants.selectors import members_of, membership_for
+from tenants.verification import services as verification
+
+MY_ALERTS = "/app/team/#my-alerts"
 
 
 @require_POST
@@ -273,6 +279,7 @@ def _render_team(
     invite_form: InviteForm | None = None,
     member_error: tuple[uuid.UUID, str] | None = None,
     alerts_error: str = "",
+    code_error: str = "",
 ) -> HttpResponse:
     business: Business = request.business  # type: ignore[attr-defined]
     members = list(members_of(business=business).order_by("role", "user__email"))
@@ -288,7 +295,16 @@ def _render_team(
         "members": members,
         "mine": mine,
         "alerts_error": alerts_error,
+        "code_error": code_error,
+        "code_waiting": verification.open_code(business=business, membership=mine) is not None,
         "invite_form": invite_form or InviteForm(),
+        "invitations": (
+            list(pending_for_business(business=business))
+            if request.membership.is_owner  # type: ignore[attr-defined]
+            else []
+        ),
+        "my_invitations": list(open_invitations(user=request.user)),
+        "now": timezone.now(),
         "can_manage": request.membership.is_owner,  # type: ignore[attr-defined]
     }
     return render(request, "tenants/team.html", context)
@@ -303,18 +319,69 @@ def team(request: HttpRequest) -> HttpResponse:
 @require_POST
 @business_view()
 def my_alerts(request: HttpRequest) -> HttpResponse:
-    """Any member, owner or staff, sets text alerts for their own cell."""
+    """Any member, owner or staff, sets text alerts for their own cell. With alerts on and a
+    number not yet verified, a code is texted to it at once (unless one is still waiting)."""
+    business: Business = request.business  # type: ignore[attr-defined]
     try:
-        services.set_member_alerts(
-            business=request.business,  # type: ignore[attr-defined]
+        membership = services.set_member_alerts(
+            business=business,
             user=request.user,
             mobile_number=request.POST.get("mobile_number", "")[:32],
             sms_alerts=request.POST.get("sms_alerts") == "on",
         )
     except ValidationError as exc:
         return _render_team(request, alerts_error=" ".join(exc.messages))
-    messages.success(request, "Your alert settings were saved.")
-    return redirect("dashboard:team")
+    if not membership.sms_alerts or membership.mobile_verified:
+        messages.success(request, "Your alert settings were saved.")
+        return redirect(MY_ALERTS)
+    if verification.open_code(business=business, membership=membership) is None:
+        try:
+            verification.send_code(business=business, membership=membership)
+        except ValidationError as exc:
+            messages.error(request, "Your alert settings were saved. " + " ".join(exc.messages))
+            return redirect(MY_ALERTS)
+    messages.success(
+        request,
+        f"Saved. We texted a 6-digit code to {membership.mobile_number}: type it in below to "
+        "start getting alerts there.",
+    )
+    return redirect(MY_ALERTS)
+
+
+@require_POST
+@business_view()
+def my_alerts_verify(request: HttpRequest) -> HttpResponse:
+    """The member types back the code texted to their own number."""
+    business: Business = request.business  # type: ignore[attr-defined]
+    try:
+        membership = verification.check_code(
+            business=business,
+            membership=request.membership,  # type: ignore[attr-defined]
+            code=request.POST.get("code", "")[:32],
+        )
+    except ValidationError as exc:
+        return _render_team(request, code_error=" ".join(exc.messages))
+    messages.success(
+        request, f"{membership.mobile_number} is verified: alerts will be texted there."
+    )
+    return redirect(MY_ALERTS)
+
+
+@require_POST
+@business_view()
+def my_alerts_new_code(request: HttpRequest) -> HttpResponse:
+    """Text a new code to the member's own number (rate-limited)."""
+    business: Business = request.business  # type: ignore[attr-defined]
+    membership: Membership = request.membership  # type: ignore[attr-defined]
+    if membership.mobile_verified:
+        messages.success(request, f"{membership.mobile_number} is already verified.")
+        return redirect(MY_ALERTS)
+    try:
+        verification.send_code(business=business, membership=membership)
+    except ValidationError as exc:
+        return _render_team(request, code_error=" ".join(exc.messages))
+    messages.success(request, f"We texted a new code to {membership.mobile_number}.")
+    return redirect(MY_ALERTS)
 
 
 @require_POST
@@ -324,7 +391,7 @@ def invite_member(request: HttpRequest) -> HttpResponse:
     form = InviteForm(request.POST)
     if form.is_valid():
         try:
-            invitation = services.invite_member(
+            invited = invitations.invite_member(
                 business=business,
                 email=form.cleaned_data["email"],
                 role=form.cleaned_data["role"],
@@ -333,12 +400,17 @@ def invite_member(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            email = invitation.membership.user.email
-            if invitation.email_sent:
-                note = f"We emailed {email} a link to choose a password."
+            email = invited.invitation.email
+            if invited.resent:
+                note = f"We emailed {email} the invitation to {business} again."
+            elif invited.new_account:
+                note = f"We emailed {email} a link to choose a password and join {business}."
             else:
-                note = f"{email} already has a Lasso account and can now switch to {business}."
-            messages.success(request, f"{email} added to {business}. {note}")
+                note = (
+                    f"{email} already has a Lasso account: we emailed them an invitation, and "
+                    f"they join {business} when they accept it."
+                )
+            messages.success(request, note)
             return redirect("dashboard:team")
     return _render_team(request, invite_form=form)
 

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from tenants.accounts import views
+from tenants.invitations.views import InvitationSetPassword
 
 urlpatterns = [
     path("password-reset/", views.password_reset, name="password_reset"),
@@ -21,6 +22,12 @@ urlpatterns = [
         "reset/done/",
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
+    ),
+    # An invited newcomer chooses a password and joins (tenants.invitations).
+    path(
+        "invitation/<uidb64>/<token>/",
+        InvitationSetPassword.as_view(),
+        name="invitation_set_password",
     ),
     path("password-change/", views.PasswordChange.as_view(), name="password_change"),
     path(

@@ -11,7 +11,7 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from lasso.client_address import client_ip
-from tenants.accounts import forms, rate_limit, services
+from tenants.accounts import forms, lockout, rate_limit, services
 
 
 @require_http_methods(["GET", "POST"])
@@ -43,6 +43,17 @@ class PasswordResetConfirm(auth_views.PasswordResetConfirmView):
         messages.success(
             self.request, services.signed_out_message(revoked_tokens=form.revoked_tokens)
         )
+        # The link proves the person reads the account's email, but a new password does not
+        # cut short a lock from failed sign-ins (tenants.accounts.lockout): say when it works.
+        lock = lockout.current_lock(
+            username=form.user.email.lower(), ip_address=client_ip(self.request)
+        )
+        if lock is not None:
+            messages.warning(
+                self.request,
+                f"Too many failed sign-ins locked this account for now: your new password "
+                f"works in {lockout.minutes(lock.seconds_left)}.",
+            )
         return response
 
 

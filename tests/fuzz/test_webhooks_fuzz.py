@@ -8,6 +8,7 @@ import uuid
 from urllib.parse import urlencode
 
 import pytest
+from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from hypothesis import given
 from hypothesis import strategies as st
@@ -110,8 +111,16 @@ def test_any_signed_parameters_get_a_deliberate_answer(path, tenant, owner_clien
     def run(data) -> None:
         params = data.draw(st.one_of(realistic(tenant), params_for(TWILIO_PARAMS)))
         response = twilio.post(path, params)
-        assert response.status_code in ALLOWED, (response.status_code, response.content[:300])
-        assert response.status_code != 403, "a valid signature was refused"
+        if params.get("AccountSid") not in {None, "", settings.TWILIO_ACCOUNT_SID}:
+            # Signed with the platform's token but naming another account: Lasso knows no
+            # such account (this test makes no subaccounts), so it is refused.
+            assert response.status_code == 403, (response.status_code, params["AccountSid"])
+        else:
+            assert response.status_code in ALLOWED, (
+                response.status_code,
+                response.content[:300],
+            )
+            assert response.status_code != 403, "a valid signature was refused"
         for page in PAGES:
             shown = owner_client.get(page)
             assert shown.status_code == 200, (page, shown.status_code)

@@ -1,6 +1,9 @@
-"""Members may also get alerts as texts on their own phone; STOP from it turns them off."""
+"""Members may also get alerts as texts on their own phone, once they verified it with the
+code texted to it; STOP from it turns them off."""
 
 from __future__ import annotations
+
+import re
 
 import pytest
 
@@ -17,6 +20,21 @@ def turn_on(client, number=OWNER_CELL, enabled=True):
     if enabled:
         data["sms_alerts"] = "on"
     return client.post("/app/team/my-alerts/", data)
+
+
+def turn_on_verified(client, number=OWNER_CELL):
+    """Alerts on, and the number verified with the code texted to it (which is then
+    cleared from the outbox, so the tests see alerts only)."""
+    from messaging.gateway import memory_backend
+
+    turn_on(client, number)
+    [code] = [
+        match.group(1)
+        for sent in memory_backend.outbox
+        if sent.to == number and (match := re.search(r"\b(\d{6}) is your code", sent.body))
+    ]
+    assert client.post("/app/team/my-alerts/verify/", {"code": code}).status_code == 302
+    memory_backend.outbox.clear()
 
 
 def test_it_saves_a_member_s_own_cell_and_alert_choice(owner_client, tenant):
@@ -45,7 +63,7 @@ def test_it_refuses_bad_input_and_saves_nothing(owner_client, tenant, number, en
 
 
 def test_a_customer_reply_texts_the_member_once_per_burst(owner_client, text_in, outbox):
-    turn_on(owner_client)
+    turn_on_verified(owner_client)
     for body in ["Hi, is this the plumber?", "my pipe burst", "please call"]:
         text_in(body)
     alerts = [m for m in outbox if m.to == OWNER_CELL]
@@ -65,7 +83,9 @@ def test_stop_from_the_member_s_phone_turns_alert_texts_off(
     owner_client, text_in, outbox, settings
 ):
     settings.TWILIO_HANDLES_STANDARD_OPT_OUT = True
-    turn_on(owner_client)
+    turn_on_verified(owner_client)
+    text_in("Is this the plumber?", caller="+12125550111")
+    assert len([m for m in outbox if m.to == OWNER_CELL]) == 1
     text_in("STOP", caller=OWNER_CELL)
     outbox.clear()
     text_in("Anyone there?")

@@ -8,7 +8,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils.html import escape
 
-from tenants.models import Membership, User
+from tenants.models import Invitation, Membership, User
 from tests.conftest import PASSWORD, Tenant, client_for
 from tests.factories import MembershipFactory, UserFactory
 
@@ -71,50 +71,74 @@ def test_the_team_page_requires_login(client, tenant):
 # --- invite ----------------------------------------------------------------------------------
 
 
-def test_it_invites_a_new_person_who_sets_a_password_from_the_email_and_signs_in(
+def test_it_invites_a_new_person_who_joins_by_choosing_a_password_from_the_email(
     owner_client, tenant, client
 ):
     response = owner_client.post(INVITE, {"email": " Sam@Example.com ", "role": "staff"})
     assert response.status_code == 302
     user = User.objects.get(email="sam@example.com")
     assert not user.has_usable_password()
-    assert member(tenant, user).role == Membership.Role.STAFF
-    assert "We emailed sam@example.com a link" in owner_client.get(TEAM).content.decode()
+    # Not a member until they accept, by choosing a password.
+    assert not Membership.objects.filter(user=user).exists()
+    page = owner_client.get(TEAM).content.decode()
+    assert "We emailed sam@example.com a link to choose a password and join" in page
+    assert "Waiting for an answer" in page
 
     assert len(mail.outbox) == 1
     message = mail.outbox[0]
     assert message.to == ["sam@example.com"]
     assert message.subject == "You're invited to Acme Plumbing on Lasso"
-    assert f"{tenant.owner.email} added you to Acme Plumbing on Lasso as staff" in message.body
-    link = next(line for line in message.body.splitlines() if "/accounts/reset/" in line)
-    assert link.startswith("http://testserver/accounts/reset/")
+    assert f"{tenant.owner.email} invited you to join Acme Plumbing on Lasso as staff" in (
+        message.body
+    )
+    link = next(line for line in message.body.splitlines() if "/accounts/invitation/" in line)
+    assert link.startswith("http://testserver/accounts/invitation/")
 
     response = client.get(link.removeprefix("http://testserver"), follow=True)
+    assert "invited you to <strong>Acme Plumbing</strong> as staff" in response.content.decode()
     form_url = response.redirect_chain[-1][0]
     response = client.post(
-        form_url, {"new_password1": "a-brand-new-pass-42", "new_password2": "a-brand-new-pass-42"}
+        form_url,
+        {"new_password1": "a-brand-new-pass-42", "new_password2": "a-brand-new-pass-42"},
+        follow=True,
     )
-    assert response.status_code == 302
-    assert client.login(username="sam@example.com", password="a-brand-new-pass-42")
+    assert "Your password is set and you joined Acme Plumbing. Sign in below." in (
+        response.content.decode()
+    )
+    assert member(tenant, user).role == Membership.Role.STAFF
+    signed_in = client.post(
+        reverse("login"), {"username": "sam@example.com", "password": "a-brand-new-pass-42"}
+    )
+    assert signed_in.status_code == 302
     assert b"Acme Plumbing" in client.get("/app/").content
 
 
-def test_it_invites_an_owner(owner_client, tenant):
+def test_it_invites_an_owner(owner_client, tenant, client):
     owner_client.post(INVITE, {"email": "pat@example.com", "role": "owner"})
+    link = next(
+        line for line in mail.outbox[0].body.splitlines() if "/accounts/invitation/" in line
+    )
+    form_url = client.get(link.removeprefix("http://testserver"), follow=True).redirect_chain[-1][0]
+    client.post(form_url, {"new_password1": "pat-pass-4242-x", "new_password2": "pat-pass-4242-x"})
     assert member(tenant, User.objects.get(email="pat@example.com")).is_owner
 
 
-def test_an_existing_user_just_gets_the_membership(owner_client, tenant, other_tenant):
+def test_an_existing_user_is_invited_not_added(owner_client, tenant, other_tenant):
     person = other_tenant.staff
     users = User.objects.count()
     response = owner_client.post(INVITE, {"email": person.email.upper(), "role": "staff"})
     assert response.status_code == 302
     assert User.objects.count() == users
-    assert member(tenant, person).role == Membership.Role.STAFF
+    assert not Membership.objects.filter(business=tenant.business, user=person).exists()
     person.refresh_from_db()
     assert person.check_password(PASSWORD)
-    assert mail.outbox == []
-    assert "already has a Lasso account" in owner_client.get(TEAM).content.decode()
+    assert len(mail.outbox) == 1
+    body = mail.outbox[0].body
+    assert "sign in and accept the invitation here:" in body
+    assert "http://testserver/app/invitations/" in body
+    assert "/accounts/" not in body  # no password to choose: they have one
+    page = owner_client.get(TEAM).content.decode()
+    assert "they join Acme Plumbing when they accept it" in page
 
 
 def test_inviting_again_someone_who_never_chose_a_password_resends_the_link(owner_client, tenant):
@@ -122,9 +146,11 @@ def test_inviting_again_someone_who_never_chose_a_password_resends_the_link(owne
     response = owner_client.post(INVITE, {"email": "sam@example.com", "role": "owner"})
     assert response.status_code == 302
     assert len(mail.outbox) == 2
-    assert Membership.objects.filter(user__email="sam@example.com").count() == 1
+    assert "/accounts/invitation/" in mail.outbox[1].body
+    assert "the invitation to Acme Plumbing again" in owner_client.get(TEAM).content.decode()
+    invitations = Invitation.objects.filter(email="sam@example.com")
     # Resending is not a way to change a role.
-    assert member(tenant, User.objects.get(email="sam@example.com")).role == "staff"
+    assert [i.role for i in invitations] == ["staff"]
 
 
 @pytest.mark.parametrize(
@@ -254,6 +280,7 @@ def test_staff_get_403_on_every_team_change_and_change_nothing(staff_client, ten
     assert team_state(tenant) == before
     assert User.objects.count() == users
     assert mail.outbox == []
+    assert not Invitation.objects.exists()
 
 
 def test_an_outsider_gets_404_on_the_member_ids_of_another_business(

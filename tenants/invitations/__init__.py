@@ -1,0 +1,1 @@
+"""Joining a business only by accepting an owner's invitation."""

@@ -1,0 +1,1 @@
+"""A member proves a mobile number is theirs before Lasso texts it alerts."""
