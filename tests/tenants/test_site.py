@@ -37,8 +37,14 @@ def healthz_in_subprocess(**env: str) -> tuple[int, dict]:
     return int(lines[-2]), json.loads(lines[-1])
 
 
-def test_healthz_answers_503_naming_the_broker_when_redis_is_down():
-    status, body = healthz_in_subprocess(REDIS_URL="redis://127.0.0.1:1/0")
+def test_healthz_answers_503_naming_the_broker_when_redis_is_down(django_db_setup):
+    # The subprocess reads this run's own test database (a suite may run with a
+    # TEST_DATABASE_URL whose main database was never created).
+    from tests.integration.test_real_worker import worker_database_url
+
+    status, body = healthz_in_subprocess(
+        REDIS_URL="redis://127.0.0.1:1/0", DATABASE_URL=worker_database_url()
+    )
     assert status == 503
     assert body["broker"] == "down"
     assert body["database"] == "ok"
