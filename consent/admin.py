@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from consent.models import ConsentEvent
+from consent.registration.models import CarrierRegistration
 
 
 @admin.register(ConsentEvent)
@@ -21,3 +22,15 @@ class ConsentEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+@admin.register(CarrierRegistration)
+class CarrierRegistrationAdmin(admin.ModelAdmin):
+    """Lasso's operators record a campaign registered by hand in Twilio's console (its status
+    is theirs to set; an owner can never mark their own campaign approved)."""
+
+    list_display = ["business", "legal_name", "entity_type", "status", "updated_at"]
+    list_filter = ["status", "entity_type", "vertical"]
+    search_fields = ["business__name", "legal_name", "dba_name"]
+    raw_id_fields = ["business"]
+    readonly_fields = ["created_at", "updated_at"]

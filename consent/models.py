@@ -59,3 +59,7 @@ class ConsentEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.phone_number} {self.kind} at {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+# Carrier registration lives in its own package; imported here so the app owns its table.
+from consent.registration.models import CarrierRegistration  # noqa: E402, F401

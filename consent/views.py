@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import zoneinfo
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
@@ -10,6 +11,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from callback_form.models import CallbackRequest
 from calls.models import Call
 from consent.models import ConsentEvent
 from consent.selectors import Purpose, events_for, may_text
@@ -69,13 +71,16 @@ class _Echo:
 def ledger_csv(request: HttpRequest) -> StreamingHttpResponse:
     events, _ = _ledger(request)
     writer = csv.writer(_Echo())
+    # The business's wall-clock time, its UTC offset included (the rows are streamed after
+    # the view returns, so the zone is named here rather than taken from the request).
+    zone = zoneinfo.ZoneInfo(request.business.time_zone)
 
     def rows():
         yield writer.writerow(CSV_COLUMNS)
         for event in events.iterator(chunk_size=2000):
             yield writer.writerow(
                 [
-                    event.occurred_at.isoformat(),
+                    event.occurred_at.astimezone(zone).isoformat(),
                     event.phone_number,  # E.164 ("+1…"), exactly as stored
                     event.kind,
                     event.channel,
@@ -86,7 +91,7 @@ def ledger_csv(request: HttpRequest) -> StreamingHttpResponse:
                     event.ip_address or "",
                     spreadsheet_safe(event.user_agent),
                     spreadsheet_safe(event.page_url),
-                    event.recorded_at.isoformat(),
+                    event.recorded_at.astimezone(zone).isoformat(),
                 ]
             )
 
@@ -104,13 +109,19 @@ def evidence(request: HttpRequest, number: str) -> HttpResponse:
     """Everything this business holds about one number's permission to be texted."""
     business = request.business
     events = list(events_for(business=business, phone_number=number).order_by("occurred_at", "id"))
-    messages = list(
+    texts = list(
         Message.objects.filter(
             business=business, conversation__contact__phone_number=number
         ).order_by("created_at", "id")
     )
     calls = list(Call.objects.filter(business=business, from_number=number).order_by("started_at"))
-    if not (events or messages or calls):
+    # A callback request is evidence too, including of consent not given (the box unticked).
+    callbacks = list(
+        CallbackRequest.objects.filter(business=business, phone_number=number).order_by(
+            "created_at", "id"
+        )
+    )
+    if not (events or texts or calls or callbacks):
         raise Http404("No record of this number.")
     return render(
         request,
@@ -118,8 +129,10 @@ def evidence(request: HttpRequest, number: str) -> HttpResponse:
         {
             "number": number,
             "events": events,
-            "messages": messages,
+            # Not "messages": that name belongs to Django's flash messages in base.html.
+            "texts": texts,
             "calls": calls,
+            "callbacks": callbacks,
             "permission": may_text(
                 business=business, phone_number=number, purpose=Purpose.CONVERSATION
             ),

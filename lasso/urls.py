@@ -15,6 +15,7 @@ urlpatterns = [
     path("accounts/", include("tenants.accounts.urls")),
     # Sign-up and the onboarding wizard: /signup/…, /app/onboarding/…
     path("", include("tenants.onboarding.urls")),
+    path("app/registration/", include("consent.registration.urls")),
     path("app/", include("tenants.urls")),
     path("app/", include("messaging.dashboard_urls")),
     path("app/", include("calls.dashboard_urls")),

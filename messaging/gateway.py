@@ -35,6 +35,11 @@ logger = logging.getLogger(__name__)
 
 TWILIO_DEFAULT_BASE = "https://api.twilio.com"
 CARRIER_OPT_OUT = "21610"
+# Carriers refuse texts from a US 10DLC number until its campaign is registered (Twilio
+# 30034). Permanent for this message, but not a fault of the message: the text-back is still
+# attempted until the campaign is approved, and this code is recorded as it is, never as a
+# generic failure, so the overview can say why (consent.registration).
+UNREGISTERED_NUMBER = "30034"
 RETRYABLE_CODES = {"20429", "20500", "20503"}
 # A proxy or load balancer in front of Twilio gave up waiting: the API may have created
 # the message before that.
@@ -127,9 +132,31 @@ class TwilioBackend:
             self._local.client = client
         return client
 
+    def client_for(self, from_: str) -> Client:
+        """The client of the Twilio account that owns the number: a business's subaccount
+        for its own numbers (tenants.onboarding.credentials), else the platform's."""
+        from tenants.onboarding import credentials
+
+        account = credentials.account_for_number(from_)
+        if account.is_parent:
+            return self.client
+        clients = getattr(self._local, "subaccounts", None)
+        if clients is None:
+            clients = self._local.subaccounts = {}
+        key = (account.sid, account.auth_token)
+        if key not in clients:
+            clients[key] = Client(
+                account.sid,
+                account.auth_token,
+                http_client=_RebasedHttpClient(
+                    settings.TWILIO_API_BASE_URL, settings.TWILIO_REQUEST_TIMEOUT_SECONDS
+                ),
+            )
+        return clients[key]
+
     def send(self, *, to: str, from_: str, body: str, status_callback: str) -> SendResult:
         try:
-            message = self.client.messages.create(
+            message = self.client_for(from_).messages.create(
                 to=to, from_=from_, body=body, status_callback=status_callback
             )
         except TwilioRestException as exc:
@@ -154,13 +181,11 @@ class TwilioBackend:
         oldest first. No date filter is sent: Twilio filters by send date, by day, and a
         queued message has no send date yet."""
         try:
-            messages = self.client.messages.list(to=to, from_=from_, limit=LOOKUP_PAGE)
+            messages = self.client_for(from_).messages.list(to=to, from_=from_, limit=LOOKUP_PAGE)
         except (TwilioRestException, requests.exceptions.RequestException, ValueError) as exc:
             raise LookupFailed(f"Could not list Twilio's messages: {exc}") from exc
         found = [
-            FoundMessage(
-                sid=m.sid, status=str(m.status or "queued"), created_at=m.date_created
-            )
+            FoundMessage(sid=m.sid, status=str(m.status or "queued"), created_at=m.date_created)
             for m in messages
             if m.date_created is not None
             and m.date_created >= created_since - CLOCK_SKEW

@@ -23,7 +23,9 @@ pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("prism")]
 
 
 def test_a_subaccount_number_is_configured_and_read_through_its_subaccount(
-    tenant, prism, settings
+    tenant,
+    prism,  # noqa: F811 - the fixture imported above
+    settings,
 ):
     sid, _ = make_subaccount(tenant.business, numbers=[tenant.number])
     use_real_sdk(settings, prism.url)

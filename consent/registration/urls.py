@@ -1,0 +1,10 @@
+from django.urls import path
+
+from consent.registration import views
+
+app_name = "registration"
+
+urlpatterns = [
+    path("", views.registration, name="home"),
+    path("print/", views.printable, name="print"),
+]
