@@ -116,7 +116,9 @@ def mark_called_back(*, business: Business, callback_request: CallbackRequest, u
     """Mark a request called back; False when someone already had (their name stays)."""
     if callback_request.business_id != business.pk:
         raise ValueError("That callback request belongs to another business.")
-    return bool(
+    from messaging.services import mark_number_handled
+
+    marked = bool(
         CallbackRequest.objects.filter(
             pk=callback_request.pk, business=business, status=CallbackRequest.Status.NEW
         ).update(
@@ -125,3 +127,6 @@ def mark_called_back(*, business: Business, callback_request: CallbackRequest, u
             called_back_by=user,
         )
     )
+    if marked:  # called back and handled are one state: the inbox agrees with the queue
+        mark_number_handled(business=business, phone_number=str(callback_request.phone_number))
+    return marked

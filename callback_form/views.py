@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from callback_form import services
+from callback_form import house, services
 from callback_form.disclosure import disclosure_html, disclosure_text
 from callback_form.forms import CallbackRequestForm
 from callback_form.ratelimit import allow_submission
@@ -54,7 +54,12 @@ def _urls(business: Business) -> tuple[str, str]:
 def request_callback(
     request: HttpRequest, business_slug: str = HOUSE_BUSINESS_SLUG
 ) -> HttpResponse:
-    business = business_for_form(slug=business_slug)
+    if business_slug == HOUSE_BUSINESS_SLUG:
+        business = house.house_business()
+        if request.method == "POST":
+            house.sync_operators(business=business)
+    else:
+        business = business_for_form(slug=business_slug)
     _, thanks_url = _urls(business)
     status = 200
     rate_limited = False
@@ -116,14 +121,16 @@ def request_callback(
 
 @require_http_methods(["GET"])
 def thanks(request: HttpRequest, business_slug: str = HOUSE_BUSINESS_SLUG) -> HttpResponse:
-    business = business_for_form(slug=business_slug)
+    business = (
+        house.house_business()
+        if business_slug == HOUSE_BUSINESS_SLUG
+        else business_for_form(slug=business_slug)
+    )
     form_url, _ = _urls(business)
     callback_request = None
     submitted = request.session.get(SESSION_KEY)
     if submitted:
-        callback_request = find_callback_request(
-            business=business, public_id=uuid.UUID(submitted)
-        )
+        callback_request = find_callback_request(business=business, public_id=uuid.UUID(submitted))
     return render(
         request,
         "callback_form/thanks.html",

@@ -33,6 +33,9 @@ def call_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(calls_for(business=request.business, outcome=outcome), 50).get_page(
         request.GET.get("page")
     )
+    from messaging.selectors import describe_calls
+
+    page.object_list = describe_calls(business=request.business, calls=list(page.object_list))
     return render(
         request,
         "calls/call_list.html",

@@ -16,6 +16,7 @@ class Contact(models.Model):
     business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="contacts")
     phone_number = models.CharField(max_length=20)
     name = models.CharField(max_length=80, blank=True)
+    notes = models.TextField(blank=True, max_length=2000)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -211,3 +212,44 @@ class Alert(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+
+class QuickReply(models.Model):
+    """A reply the team saved to send again ("On our way — about 20 minutes."). Choosing one
+    only fills the reply box: it is sent through the same reply rule and consent check as
+    anything typed."""
+
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="quick_replies")
+    title = models.CharField(max_length=40)
+    body = models.CharField(max_length=480)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["business", "title"], name="quick_reply_unique_title")
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+DEFAULT_AFTER_HOURS_QUESTION = "We're closed right now. What can we help with when we open?"
+
+
+class AfterHoursTextback(models.Model):
+    """A business's after-hours wording for the text-back. Off until the owner turns it on;
+    while off, or with no business hours set, the text-back is exactly the registered
+    sentence. Stored beside the text-back's other rules in messaging, not on Business."""
+
+    business = models.OneToOneField(
+        Business, on_delete=models.CASCADE, related_name="after_hours_textback"
+    )
+    enabled = models.BooleanField(default=False)
+    question = models.CharField(max_length=120, default=DEFAULT_AFTER_HOURS_QUESTION)
+    # The one-time prompt for businesses that had saved hours: answered (either way) here.
+    prompt_answered_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"after-hours text-back for {self.business} ({'on' if self.enabled else 'off'})"

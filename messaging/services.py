@@ -256,7 +256,7 @@ def handle_missed_call(*, business: Business, call_id: int) -> Message | None:
             message = new_outbound(
                 conversation=conversation,
                 kind=Message.Kind.TEXTBACK,
-                body=texts.textback(business),
+                body=texts.textback(business, at=call.started_at),
                 call=call,
                 status=Message.Status.EXPIRED,
                 error_message=EXPIRED_REASON,
@@ -272,11 +272,16 @@ def handle_missed_call(*, business: Business, call_id: int) -> Message | None:
             message = new_outbound(
                 conversation=conversation,
                 kind=Message.Kind.TEXTBACK,
-                body=texts.textback(business),
+                body=texts.textback(business, at=call.started_at),
                 call=call,
             )
             conversation.last_textback_at = now
+            # A texted-back caller is a task until someone handles it or the caller answers.
+            conversation.needs_reply = True
             send_on_commit(message)
+            from messaging.push.services import push_missed_call_on_commit
+
+            push_missed_call_on_commit(message_id=message.pk)
         conversation.save(
             update_fields=[
                 "business_number",
@@ -408,9 +413,9 @@ def deliver(*, message_id: int) -> str:
 def _prepare(message_id: int) -> Message | str:
     """Everything before the gateway call: the claimed row, its freshness and the ledger's
     permission. Returns the message to send, or the status it ended in."""
-    message = Message.objects.select_related(
-        "business", "call", "in_reply_to", "conversation__contact"
-    ).get(pk=message_id)
+    # Only what every send reads (freshness, the ledger's question): a HELP answer's
+    # inbound message and an expiring text-back's conversation are loaded when needed.
+    message = Message.objects.select_related("business", "call").get(pk=message_id)
     rows = Message.objects.filter(pk=message_id, status=Message.Status.SENDING)
 
     if is_stale_textback(message):
@@ -727,3 +732,76 @@ def confirmation_held_back(*, business: Business, phone_number: str, at: datetim
     if confirmations.count() >= cap:
         return f"held back: the daily limit of {cap} confirmation texts was reached"
     return ""
+
+
+# --- handled: one state for "marked handled" in the inbox and "called back" in the queue ------
+def mark_handled(*, business: Business, conversation: Conversation, user: object) -> None:
+    """The team dealt with this customer (called back or sorted it some other way): the
+    conversation leaves "Needs reply" and the customer's open callback requests count as
+    called back, so the inbox and the callback queue never disagree."""
+    now = timezone.now()
+    with transaction.atomic():
+        Conversation.objects.filter(business=business, pk=conversation.pk).update(
+            needs_reply=False, possible_opt_out=False, unread_count=0, last_read_at=now
+        )
+        CallbackRequest.objects.filter(
+            business=business,
+            phone_number=conversation.contact.phone_number,
+            status=CallbackRequest.Status.NEW,
+        ).update(status=CallbackRequest.Status.CALLED_BACK, called_back_at=now, called_back_by=user)
+
+
+def mark_number_handled(*, business: Business, phone_number: str) -> None:
+    """A callback request was marked called back: the caller's conversation is handled too."""
+    Conversation.objects.filter(business=business, contact__phone_number=phone_number).update(
+        needs_reply=False, possible_opt_out=False
+    )
+
+
+# --- owner tools: the contact's name and notes, saved quick replies ----------------------------
+class ContactRefused(ValueError):
+    """The name or notes cannot be saved; the message says why in one sentence."""
+
+
+def update_contact(
+    *, business: Business, conversation: Conversation, name: str, notes: str
+) -> None:
+    name, notes = " ".join(name.split()), notes.strip()
+    if len(name) > 80:
+        raise ContactRefused("A name can be at most 80 characters.")
+    if len(notes) > 2000:
+        raise ContactRefused("Notes can be at most 2,000 characters.")
+    Contact.objects.filter(business=business, pk=conversation.contact_id).update(
+        name=name, notes=notes
+    )
+
+
+class QuickReplyRefused(ValueError):
+    """The quick reply cannot be saved; the message says why in one sentence."""
+
+
+QUICK_REPLY_MAX = 480  # three SMS segments of plain text; longer belongs in a conversation
+
+
+def save_quick_reply(*, business: Business, title: str, body: str) -> None:
+    from messaging.models import QuickReply
+
+    title, body = " ".join(title.split()), clean_body(body.strip())
+    if not title or not body:
+        raise QuickReplyRefused("Give the quick reply a short name and its text.")
+    if len(title) > 40:
+        raise QuickReplyRefused("The name can be at most 40 characters.")
+    if len(body) > QUICK_REPLY_MAX:
+        raise QuickReplyRefused(f"A quick reply can be at most {QUICK_REPLY_MAX} characters.")
+    try:
+        with transaction.atomic():
+            QuickReply.objects.create(business=business, title=title, body=body)
+    except IntegrityError:
+        raise QuickReplyRefused(f"There is already a quick reply called “{title}”.") from None
+
+
+def delete_quick_reply(*, business: Business, quick_reply_id: int) -> bool:
+    from messaging.models import QuickReply
+
+    deleted, _ = QuickReply.objects.filter(business=business, pk=quick_reply_id).delete()
+    return bool(deleted)

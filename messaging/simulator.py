@@ -15,15 +15,23 @@ from twilio.request_validator import RequestValidator
 
 from calls.services import normalize_caller
 from messaging.models import Conversation, Message
+from messaging.simulator_phone import phone_lines
 from tenants.dashboard import business_view
 
 DEFAULT_CALLER = "+14155550142"
 
 
-def post_signed(path: str, params: dict[str, str]) -> requests.Response:
-    """POST to our own webhook exactly as Twilio would: same URL, same signature."""
+def post_signed(path: str, params: dict[str, str], *, to: str = "") -> requests.Response:
+    """POST to our own webhook exactly as Twilio would: same URL, the AccountSid of the
+    account that owns the number `to` (a business's subaccount, or the platform's), signed
+    with that account's auth token."""
+    from tenants.onboarding import credentials
+
+    account = credentials.account_for_number(to or params.get("To", ""))
+    if account.sid:
+        params = {**params, "AccountSid": account.sid}
     url = settings.PUBLIC_BASE_URL + path
-    signature = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(url, params)
+    signature = RequestValidator(account.auth_token).compute_signature(url, params)
     return requests.post(url, data=params, headers={"X-Twilio-Signature": signature}, timeout=10)
 
 
@@ -65,7 +73,7 @@ def play(action: str, *, caller: str, to: str, body: str = "") -> list[str]:
         ]
     else:
         raise ValueError(f"unknown action {action!r}")
-    return [f"{path} → {post_signed(path, params).status_code}" for path, params in steps]
+    return [f"{path} → {post_signed(path, params, to=to).status_code}" for path, params in steps]
 
 
 @business_view()
@@ -115,5 +123,10 @@ def simulator(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "messaging/simulator.html",
-        {"numbers": numbers, "caller": caller, "conversation": conversation, "phone": phone},
+        {
+            "numbers": numbers,
+            "caller": caller,
+            "conversation": conversation,
+            "phone": phone_lines(messages=phone, business_name=business.name),
+        },
     )

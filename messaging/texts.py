@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 from tenants.models import Business
 
@@ -24,8 +25,7 @@ HELP_REPLY = (
 # Never quotes what the visitor typed: anyone can fill in the form with anyone's number, so
 # a name field would let a stranger put their words (a link, an insult) in our text.
 CALLBACK_CONFIRMATION = (
-    "Thanks — {business} got your callback request and will call you soon. "
-    "Reply STOP to opt out."
+    "Thanks — {business} got your callback request and will call you soon. Reply STOP to opt out."
 )
 TEAM_ALERT = "Lasso for {business}: {summary} {url}"
 STOP_LINE = "Reply STOP to opt out."
@@ -54,7 +54,20 @@ def question_problems(question: str) -> list[str]:
     return problems
 
 
-def textback(business: Business, *, question: str | None = None, plain: bool | None = None) -> str:
+def textback(
+    business: Business,
+    *,
+    question: str | None = None,
+    plain: bool | None = None,
+    at: datetime | None = None,
+) -> str:
+    """The registered sentence with the business's question. Given the call's time `at`,
+    the owner's after-hours question stands in for it outside business hours, but only
+    when the owner turned that on (messaging.after_hours); otherwise nothing changes."""
+    if question is None and at is not None:
+        from messaging.after_hours.selectors import after_hours_question
+
+        question = after_hours_question(business=business, at=at)
     template = (
         TEXTBACK_PLAIN if (business.textback_plain_hyphen if plain is None else plain) else TEXTBACK
     )

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import functools
+import zoneinfo
 from collections.abc import Callable
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from tenants.models import Membership
 from tenants.selectors import memberships_for_user
@@ -49,7 +51,12 @@ def business_view(owner_only: bool = False) -> Callable[[View], View]:
                 raise PermissionDenied("Only an owner of this business can do that.")
             request.membership = membership  # type: ignore[attr-defined]
             request.business = membership.business  # type: ignore[attr-defined]
-            return view(request, *args, **kwargs)
+            # Every time on the business's pages is the business's own wall-clock time.
+            timezone.activate(zoneinfo.ZoneInfo(membership.business.time_zone))
+            try:
+                return view(request, *args, **kwargs)
+            finally:
+                timezone.deactivate()
 
         return wrapper
 

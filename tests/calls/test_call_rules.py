@@ -239,7 +239,8 @@ def test_it_records_which_line_forwarded_the_call(tenant, twilio, owner_client):
     flow.incoming(ForwardedFrom="+13125550111", CalledVia="+13125550111")
     call = the_call(flow)
     assert (call.forwarded_from, call.called_via) == ("+13125550111", "+13125550111")
-    assert "forwarded from +13125550111" in owner_client.get("/app/calls/").content.decode()
+    # Shown in national format: the business's own country.
+    assert "forwarded from (312) 555-0111" in owner_client.get("/app/calls/").content.decode()
     rows = api_client(tenant.owner).get(business_url(tenant.business, "calls/")).json()
     assert rows["results"][0]["forwarded_from"] == "+13125550111"
     assert rows["results"][0]["called_via"] == "+13125550111"

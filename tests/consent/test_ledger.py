@@ -123,6 +123,20 @@ def test_stop_forbids_everything_but_its_confirmation_and_help(tenant):
     assert may_text(
         business=tenant.business, phone_number=CALLER, purpose=Purpose.OPT_OUT_CONFIRMATION
     )
+    # HELP after STOP is answered, and answering it opens nothing else.
+    event(tenant, "help", "SM3", words="HELP")
+    help_answer = may_text(
+        business=tenant.business, phone_number=CALLER, purpose=Purpose.HELP, source_ref="SM3"
+    )
+    assert help_answer, help_answer.reason
+    unasked = may_text(
+        business=tenant.business, phone_number=CALLER, purpose=Purpose.HELP, source_ref="SM9"
+    )
+    assert not unasked and "no HELP request" in unasked.reason
+    after_help = may_text(
+        business=tenant.business, phone_number=CALLER, purpose=Purpose.CONVERSATION
+    )
+    assert not after_help and "opted out" in after_help.reason
 
 
 def test_start_after_stop_allows_texts_again(tenant):

@@ -6,6 +6,7 @@ import io
 import pytest
 
 from calls.models import Call
+from messaging.models import Conversation
 from tests.conftest import CALLER
 
 pytestmark = pytest.mark.django_db
@@ -22,13 +23,16 @@ def test_the_calls_page_shows_outcomes_and_whether_a_textback_went_out(
     anon.incoming()
     anon.dial_complete("busy")
     page = owner_client.get("/app/calls/").content.decode()
-    assert "queued" in page  # the first call's text-back
-    assert "already texted within the cooldown" in page
+    assert "Missed call — texted back" in page  # the first call's text-back
+    assert "already texted back recently, so not texted twice" in page
     assert "Caller ID withheld" in page
-    assert "repeat" in page
     assert "call #2" in page and "call #3" not in page
+    assert "no-answer" not in page and "busy" not in page
+    conversation = Conversation.objects.get(contact__phone_number=CALLER)
+    assert f'data-href="/app/conversations/{conversation.public_id}/"' in page
+    assert f'href="tel:{CALLER}"' in page
     missed_only = owner_client.get("/app/calls/?outcome=skipped").content.decode()
-    assert "anonymous" in missed_only and CALLER not in missed_only
+    assert "Caller ID withheld" in missed_only and "555-0199" not in missed_only
 
 
 def test_an_outsider_sees_none_of_another_business_s_calls(outsider_client, missed_call):
@@ -121,3 +125,80 @@ def test_calls_are_scoped_by_business_in_the_selector(tenant, other_tenant, miss
     missed_call()
     assert calls_for(business=other_tenant.business).count() == 0
     assert calls_for(business=tenant.business).count() == Call.objects.count() == 1
+
+
+def test_the_evidence_page_shows_each_text_once_and_no_flash_banners(owner_client, text_in):
+    text_in("Hello, do you do boilers?")
+    page = owner_client.get(f"/app/consent/{CALLER}/").content.decode()
+    assert '<td data-label="Text">Hello, do you do boilers?</td>' in page
+    assert 'class="flash"' not in page  # texts are not Django's flash messages
+
+
+def test_the_evidence_page_answers_for_a_callback_customer_who_did_not_tick_the_box(
+    owner_client, tenant, django_capture_on_commit_callbacks
+):
+    from callback_form.models import CallbackRequest
+    from callback_form.services import process_callback_request
+
+    request = CallbackRequest.objects.create(
+        business=tenant.business, name="Dana", phone_number="+12125550122", sms_consent=False
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        process_callback_request(callback_request_id=request.pk)
+    conversation = Conversation.objects.get(contact__phone_number="+12125550122")
+    page = owner_client.get(f"/app/conversations/{conversation.public_id}/").content.decode()
+    assert 'href="/app/consent/+12125550122/"' in page
+    evidence = owner_client.get("/app/consent/+12125550122/")
+    assert evidence.status_code == 200
+    assert "did not tick the box: no consent to texts was given" in evidence.content.decode()
+
+
+def test_the_overview_shows_missed_calls_by_hour_of_the_week(owner_client, missed_call, tenant):
+    tenant.business.time_zone = "Europe/London"
+    tenant.business.save(update_fields=["time_zone"])
+    missed_call()
+    missed_call("+12125550101")
+    page = owner_client.get("/app/").content.decode()
+    assert "2 missed calls in the last 7 days, by hour of the week (Europe/London)" in page
+    assert page.count('class="l4"') == 1  # both in the same hour: one darkest cell
+    assert page.count('class="l0"') == 7 * 24 - 1
+
+
+def test_handled_in_the_inbox_and_called_back_in_the_queue_are_one_state(
+    owner_client, tenant, django_capture_on_commit_callbacks
+):
+    from callback_form.models import CallbackRequest
+    from callback_form.services import process_callback_request
+
+    requests = [
+        CallbackRequest.objects.create(
+            business=tenant.business, name=name, phone_number=number, sms_consent=False
+        )
+        for name, number in [("Dana", "+12125550122"), ("Lee", "+12125550133")]
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        for request in requests:
+            process_callback_request(callback_request_id=request.pk)
+    dana = Conversation.objects.get(contact__phone_number="+12125550122")
+    owner_client.post(f"/app/conversations/{dana.public_id}/done/")
+    requests[0].refresh_from_db()
+    assert requests[0].status == "called_back" and requests[0].called_back_by == tenant.owner
+    owner_client.post(f"/app/callbacks/{requests[1].public_id}/called-back/")
+    lee = Conversation.objects.get(contact__phone_number="+12125550133")
+    assert lee.needs_reply is False
+
+
+def test_times_are_the_business_s_own_on_pages_emails_and_exports(
+    owner_client, tenant, text_in, mailoutbox
+):
+    tenant.business.time_zone = "America/Los_Angeles"
+    tenant.business.save(update_fields=["time_zone"])
+    text_in("What time do you open?")
+    zone_labels = ("PST", "PDT")
+    conversation = Conversation.objects.get(contact__phone_number=CALLER)
+    page = owner_client.get(f"/app/conversations/{conversation.public_id}/").content.decode()
+    assert any(f"M {label}</time>" in page for label in zone_labels)
+    assert any(label in mailoutbox[0].body for label in zone_labels)
+    response = owner_client.get("/app/consent/export.csv")
+    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert rows[1][0].endswith(("-08:00", "-07:00"))

@@ -21,40 +21,62 @@ def test_it_lists_conversations_needing_a_reply_with_unread_counts(owner_client,
     text_in("Is anyone available today?")
     text_in("It's urgent")
     page = owner_client.get("/app/inbox/").content.decode()
-    assert CALLER in page
+    assert "(212) 555-0199" in page  # the business's own country: national format
     assert "2 new" in page
     assert "needs reply" in page
+    assert "It&#x27;s urgent" in page  # the last message's first line
 
 
 def test_the_filters_separate_needs_reply_all_and_opted_out(owner_client, text_in, missed_call):
     text_in("Need a plumber", caller="+12125550101")
-    missed_call("+12125550102")  # texted back, no reply yet
+    missed_call("+12125550102")  # texted back, no reply yet: still a task
     text_in("STOP", caller="+12125550103")
     needs = owner_client.get("/app/inbox/?show=needs-reply").content.decode()
     everything = owner_client.get("/app/inbox/?show=all").content.decode()
     opted = owner_client.get("/app/inbox/?show=opted-out").content.decode()
-    assert "+12125550101" in needs and "+12125550102" not in needs and "+12125550103" not in needs
-    assert all(n in everything for n in ["+12125550101", "+12125550102", "+12125550103"])
-    assert "+12125550103" in opted and "+12125550101" not in opted
+    assert "555-0101" in needs and "555-0102" in needs and "555-0103" not in needs
+    assert all(n in everything for n in ["555-0101", "555-0102", "555-0103"])
+    assert "555-0103" in opted and "555-0101" not in opted
+
+
+def test_a_texted_back_caller_stays_in_needs_reply_until_handled(owner_client, missed_call):
+    missed_call()
+    needs = owner_client.get("/app/inbox/?show=needs-reply").content.decode()
+    assert "(212) 555-0199" in needs and "no reply yet" in needs
+    owner_client.post(f"/app/conversations/{conversation().public_id}/done/")
+    needs = owner_client.get("/app/inbox/?show=needs-reply").content.decode()
+    assert "555-0199" not in needs
+
+
+def test_a_texted_back_caller_who_answers_needs_a_reply_not_a_nudge(
+    owner_client, missed_call, text_in
+):
+    missed_call()
+    text_in("Yes please call me")
+    needs = owner_client.get("/app/inbox/?show=needs-reply").content.decode()
+    assert "Yes please call me" in needs and "no reply yet" not in needs
 
 
 def test_the_inbox_is_ordered_by_last_activity(owner_client, text_in):
     text_in("first", caller="+12125550101")
     text_in("second", caller="+12125550102")
     page = owner_client.get("/app/inbox/?show=all").content.decode()
-    assert page.index("+12125550102") < page.index("+12125550101")
+    assert page.index("555-0102") < page.index("555-0101")
 
 
 def test_the_timeline_shows_calls_texts_and_consent_in_order(owner_client, missed_call, text_in):
     missed_call()
     text_in("My basement is flooding")
     page = owner_client.get(f"/app/conversations/{conversation().public_id}/").content.decode()
-    call_at = page.index("Call missed")
+    call_at = page.index("Missed call — texted back")
     textback_at = page.index("Sorry we missed your call")
     reply_at = page.index("My basement is flooding")
     assert call_at < textback_at < reply_at
-    assert "Called the business" in page and "Texted the business" in page
-    assert "Queued at Twilio" in page  # the text-back's delivery status
+    # Each event once: the consent ledger's "called / texted the business" records and the
+    # text-back's own row would only repeat the call and the text.
+    assert "Called the business" not in page and "Texted the business" not in page
+    assert page.count("Sorry we missed your call") == 1
+    assert "no-answer" not in page
 
 
 def test_opening_a_conversation_marks_it_read(owner_client, text_in):

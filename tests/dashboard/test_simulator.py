@@ -63,3 +63,22 @@ def test_it_refuses_a_number_that_is_not_the_business_s(simulator_client, other_
     )
     assert "Choose one of this business" in response.content.decode()
     assert not Call.objects.exists()
+
+
+def test_the_phone_shows_twilio_s_own_stop_and_start_replies(simulator_client, tenant, outbox):
+    act(simulator_client, tenant, "call-missed")
+    page = act(simulator_client, tenant, "stop").content.decode()
+    assert "You have successfully been unsubscribed." in page
+    assert "automatic reply from Twilio" in page
+    page = act(simulator_client, tenant, "start").content.decode()
+    assert "You have successfully been re-subscribed" in page
+    # Shown on the simulated phone only: Lasso itself sent nothing more.
+    assert [m.to for m in outbox] == [CUSTOMER]
+
+
+def test_a_stop_inside_a_sentence_gets_no_twilio_reply():
+    from messaging.simulator_phone import twilio_reply_to
+
+    assert twilio_reply_to("Stop.").startswith("You have successfully been unsubscribed")
+    assert twilio_reply_to("please stop texting me") == ""
+    assert twilio_reply_to("Help") == "Reply STOP to unsubscribe. Msg&Data Rates May Apply."

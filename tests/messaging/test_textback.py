@@ -197,14 +197,33 @@ def test_21610_records_a_carrier_opt_out_and_is_never_retried(missed_call, tenan
     assert is_opted_out(business=tenant.business, phone_number=CALLER)
 
 
-@pytest.mark.parametrize("code", ["21211", "21614", "30006"])
-def test_permanent_errors_fail_with_the_code(missed_call, code):
+# What Twilio answers a send with when no retry can help: an invalid or landline number, a
+# country the account may not text. (30006 and the other 300xx codes never answer a send:
+# they arrive later in a status callback, see test_status_callbacks.py.)
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("21211", "The 'To' number is not a valid phone number."),
+        ("21614", "'To' number is not a valid mobile number"),
+        ("21408", "Permission to send an SMS has not been enabled for the region"),
+    ],
+)
+def test_permanent_errors_fail_once_and_are_never_retried(missed_call, outbox, code, words):
     call = missed_call(send=False)
     message = Message.objects.get(call=call)
-    gateway.memory_backend.fail_with.append(gateway.SendError("nope", code=code))
-    services.deliver(message_id=message.pk)
+    gateway.memory_backend.fail_with.append(gateway.SendError(words, code=code))
+
+    assert services.deliver(message_id=message.pk) == "failed"
+    services.sweep_due_messages()
+    assert services.deliver(message_id=message.pk) == "not-claimed"
+
     message.refresh_from_db()
-    assert (message.status, message.error_code, message.attempts) == ("failed", code, 1)
+    assert (message.status, message.attempts, message.next_attempt_at) == ("failed", 1, None)
+    # The team sees Twilio's reason; the caller was not texted; nothing was recorded as
+    # an opt-out, so a later number fix or call can still be texted.
+    assert (message.error_code, message.error_message) == (code, words)
+    assert outbox == []
+    assert not ConsentEvent.objects.filter(kind="carrier_opt_out").exists()
 
 
 def test_an_unknown_outcome_is_marked_and_never_resent(missed_call, outbox):

@@ -47,12 +47,12 @@ def test_it_offers_the_switcher_only_to_people_in_several_businesses(both, staff
 
 def test_each_page_shows_only_the_active_business(both, tenant, other_tenant):
     pages = {
-        "/app/": [str(tenant.number.phone_number)],
+        "/app/": [tenant.number.phone_number.as_national],  # the owner's own country
         SETTINGS: ["Which tap is dripping?", "+12125550101", str(tenant.number.forward_to)],
         TEAM: [tenant.staff.email],
     }
     theirs = {
-        "/app/": [str(other_tenant.number.phone_number)],
+        "/app/": [other_tenant.number.phone_number.as_national],
         SETTINGS: ["Which radiator is cold?", "+12125550202", str(other_tenant.number.forward_to)],
         TEAM: [other_tenant.staff.email],
     }
