@@ -1,5 +1,9 @@
 """Fixtures every test may use: three users (owner, staff, outsider), a business with a
 Twilio number, signed Twilio webhooks, and a guard that fails any test reaching the network.
+
+The suite runs on the real parts or not at all: it stops at start, naming the service, when
+PostgreSQL or Redis is not configured or does not answer (a SQLite file and a local-memory
+cache would let the tests pass for the wrong reason).
 """
 
 from __future__ import annotations
@@ -41,13 +45,65 @@ def _local_only_connect(self: socket.socket, address: object) -> object:
 socket.socket.connect = _local_only_connect  # type: ignore[method-assign]
 
 
+# --- the real parts, or no run -----------------------------------------------------------------
+def _missing_services() -> list[str]:
+    """What is wrong with the configured PostgreSQL and Redis, one line per service."""
+    import psycopg
+    import redis
+
+    problems = []
+    db = settings.DATABASES["default"]
+    if not db["ENGINE"].endswith("postgresql"):
+        problems.append(
+            f"PostgreSQL: DATABASE_URL is not a postgres:// URL (the database engine is "
+            f"{db['ENGINE']})"
+        )
+    else:
+        try:
+            psycopg.connect(
+                host=db["HOST"] or "127.0.0.1",
+                port=int(db["PORT"] or 5432),
+                user=db["USER"],
+                password=db["PASSWORD"],
+                dbname="postgres",
+                connect_timeout=3,
+            ).close()
+        except psycopg.Error as exc:
+            problems.append(f"PostgreSQL: {db['HOST']}:{db['PORT']} does not answer ({exc})")
+    if not settings.REDIS_URL:
+        problems.append("Redis: REDIS_URL is not set")
+    else:
+        try:
+            redis.Redis.from_url(
+                settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2
+            ).ping()
+        except redis.RedisError as exc:
+            problems.append(f"Redis: {settings.REDIS_URL} does not answer ({exc})")
+    return problems
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    problems = _missing_services()
+    if problems:
+        raise pytest.UsageError(
+            "The tests run only against real PostgreSQL and Redis; missing:\n  "
+            + "\n  ".join(problems)
+            + "\nRun them with scripts/test, which starts both and sets DATABASE_URL and REDIS_URL."
+        )
+    # One key prefix per run, handed to the xdist workers through their environment: two
+    # suites on one machine never share a counter even when they share a Redis database.
+    os.environ.setdefault("LASSO_TEST_RUN_ID", uuid.uuid4().hex[:12])
+
+
 @pytest.fixture(scope="session")
 def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix) -> None:
     """The test database's connections may TRUNCATE the consent ledger: Django flushes
     every table between transactional tests. Production connections never set this."""
     options = settings.DATABASES["default"].setdefault("OPTIONS", {})
     if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
-        options["options"] = (options.get("options", "") + " -c lasso.ledger_truncate=allow").strip()
+        options["options"] = (
+            options.get("options", "") + " -c lasso.ledger_truncate=allow"
+        ).strip()
 
 
 def xdist_index() -> int:
@@ -59,25 +115,36 @@ def _redis_db_base() -> int:
     return int(os.environ.get("LASSO_TEST_REDIS_DB", "1"))
 
 
+def cache_settings_for_tests(production: dict) -> dict:
+    """Production's cache (its backend and OPTIONS, IGNORE_EXCEPTIONS included), in this xdist
+    worker's own Redis database (counted from LASSO_TEST_REDIS_DB, default 1) and under this
+    run's own key prefix."""
+    default = production["default"]
+    base = default["LOCATION"].rsplit("/", 1)[0]
+    return {
+        "default": {
+            **default,
+            "LOCATION": f"{base}/{_redis_db_base() + xdist_index()}",
+            "KEY_PREFIX": f"lasso-test-{os.environ.get('LASSO_TEST_RUN_ID', 'run')}",
+            "OPTIONS": dict(default.get("OPTIONS", {})),
+        }
+    }
+
+
+PRODUCTION_CACHES = settings.CACHES
+
+
 @pytest.fixture(autouse=True)
 def _isolated_services(settings, request):
-    """Each xdist worker gets its own Redis database for the cache (counted from
-    LASSO_TEST_REDIS_DB, default 1, so two suites on one machine can be kept apart); tasks
-    run eagerly unless a test starts a real worker."""
+    """The cache is production's, kept apart per worker and per run (cache_settings_for_tests),
+    and emptied of this run's keys only; tasks run eagerly unless a test starts a real
+    worker."""
     from lasso.celery import app
 
-    if settings.REDIS_URL:
-        base = settings.REDIS_URL.rsplit("/", 1)[0]
-        settings.CACHES = {
-            "default": {
-                "BACKEND": "django_redis.cache.RedisCache",
-                "LOCATION": f"{base}/{_redis_db_base() + xdist_index()}",
-                "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 2, "SOCKET_TIMEOUT": 2},
-            }
-        }
-        from django.core.cache import cache
+    settings.CACHES = cache_settings_for_tests(PRODUCTION_CACHES)
+    from django.core.cache import cache
 
-        cache.clear()
+    cache.delete_pattern("*")
     # Full-strength hashing costs seconds per user; tests check behaviour, not key stretching.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # Tests never run collectstatic: serve static files from the finders.

@@ -1,0 +1,227 @@
+"""Every way Twilio's REST API (or what stands in front of it) can answer a send, on the real
+`twilio` SDK path over HTTP, and what the caller ends up with: retried until one text goes
+out, failed for good with Twilio's code, or marked unknown and never blindly resent.
+
+Tasks run in-process (the retry through Redis to a real worker is in test_delayed_retry.py);
+the backoff is zeroed so a retry happens at once, in order.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.db.models import F
+
+from messaging import gateway, services
+from messaging.models import Message
+from tests.integration.conftest import missed_call, use_real_sdk
+from tests.twilio_stub import message_resource
+from tests.waiting import free_port
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+CALLER = "+12125550155"
+HTML = "<html><body><h1>502 Bad Gateway</h1></body></html>"
+
+
+@dataclass(frozen=True)
+class Reply:
+    status: int
+    body: str = ""
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def twilio_error(status: int, code: int, message: str) -> str:
+    return json.dumps({"code": code, "message": message, "status": status, "more_info": ""})
+
+
+class ScriptedTwilio:
+    """Answers the Messages API with the scripted replies in order, then as Twilio does
+    (201 and a message resource); records the status of every answer it gave."""
+
+    def __init__(self) -> None:
+        self.script: deque[Reply] = deque()
+        self.answered: list[int] = []
+        self.lock = threading.Lock()
+        owner = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length") or 0)
+                from urllib.parse import parse_qs
+
+                raw = self.rfile.read(length).decode()
+                form = {k: v[-1] for k, v in parse_qs(raw).items()}
+                with owner.lock:
+                    reply = owner.script.popleft() if owner.script else None
+                if reply is None:
+                    account = self.path.split("/")[3]
+                    body = json.dumps(
+                        message_resource(account_sid=account, sid="SM" + "0" * 32, form=form)
+                    )
+                    reply = Reply(201, body, {"Content-Type": "application/json"})
+                with owner.lock:
+                    owner.answered.append(reply.status)
+                data = reply.body.encode()
+                self.send_response(reply.status)
+                for name, value in reply.headers.items():
+                    self.send_header(name, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture(scope="module")
+def scripted_server():
+    server = ScriptedTwilio()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def twilio_api(scripted_server, settings, monkeypatch):
+    scripted_server.script.clear()
+    scripted_server.answered.clear()
+    use_real_sdk(settings, scripted_server.url)
+    monkeypatch.setattr(services, "backoff_seconds", lambda attempt: 0.0)
+    yield scripted_server
+    gateway._backends.clear()
+
+
+def textback_for(call) -> Message:
+    return Message.objects.get(call__call_sid=call.sid, kind=Message.Kind.TEXTBACK)
+
+
+JSON = {"Content-Type": "application/json"}
+RETRIED = [
+    ("500", Reply(500, twilio_error(500, 20500, "Internal Server Error"), JSON), "20500"),
+    ("503", Reply(503, twilio_error(503, 20503, "Service Unavailable"), JSON), "20503"),
+    ("429", Reply(429, twilio_error(429, 20429, "Too Many Requests"), JSON), "20429"),
+    (
+        "429 with Retry-After",
+        Reply(429, twilio_error(429, 20429, "Too Many Requests"), {**JSON, "Retry-After": "1"}),
+        "20429",
+    ),
+    ("500 that is not JSON", Reply(500, HTML, {"Content-Type": "text/html"}), "500"),
+    (
+        "503 that is not JSON",
+        Reply(503, "Service Unavailable", {"Content-Type": "text/plain"}),
+        "503",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "reply", "code"), RETRIED, ids=[r[0] for r in RETRIED])
+def test_it_retries_a_busy_or_broken_twilio_until_one_text_goes_out(
+    tenant, twilio_api, answer, reply, code
+):
+    twilio_api.script.append(reply)
+    call = missed_call(tenant, CALLER)
+
+    assert twilio_api.answered == [reply.status, 201]
+    message = textback_for(call)
+    assert (message.status, message.attempts) == (Message.Status.QUEUED, 2)
+    assert message.twilio_sid == "SM" + "0" * 32
+    services.sweep_due_messages()
+    assert twilio_api.answered == [reply.status, 201]
+
+
+def test_it_retries_when_twilio_refuses_the_connection(tenant, settings, monkeypatch):
+    """Nothing listens: no connection was made, so nothing can have been sent."""
+    use_real_sdk(settings, f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setattr(services, "_schedule_retry", lambda message_id, delay: None)
+    try:
+        call = missed_call(tenant, CALLER)
+    finally:
+        gateway._backends.clear()
+    message = textback_for(call)
+    assert (message.status, message.attempts) == (Message.Status.PENDING, 1)
+    assert message.next_attempt_at is not None
+    assert "Could not reach Twilio" in message.error_message
+
+
+PERMANENT = [
+    ("401", Reply(401, twilio_error(401, 20003, "Authenticate"), JSON), "20003"),
+    (
+        "400 not a mobile",
+        Reply(400, twilio_error(400, 21614, "'To' number is not a valid mobile number"), JSON),
+        "21614",
+    ),
+]
+
+
+@pytest.mark.parametrize(("answer", "reply", "code"), PERMANENT, ids=[r[0] for r in PERMANENT])
+def test_it_fails_for_good_on_an_answer_a_retry_cannot_change(
+    tenant, twilio_api, answer, reply, code
+):
+    twilio_api.script.append(reply)
+    call = missed_call(tenant, CALLER)
+
+    message = textback_for(call)
+    assert (message.status, message.error_code, message.attempts) == (
+        Message.Status.FAILED,
+        code,
+        1,
+    )
+    services.sweep_due_messages()
+    assert twilio_api.answered == [reply.status]
+
+
+UNKNOWN = [
+    ("502", Reply(502, HTML, {"Content-Type": "text/html"})),
+    ("504", Reply(504, twilio_error(504, 20504, "Gateway Timeout"), JSON)),
+]
+
+
+@pytest.mark.parametrize(("answer", "reply"), UNKNOWN, ids=[r[0] for r in UNKNOWN])
+def test_it_never_blindly_resends_after_a_gateway_error(tenant, twilio_api, answer, reply):
+    # The proxy in front of Twilio gave up: Twilio may have created the message.
+    twilio_api.script.append(reply)
+    call = missed_call(tenant, CALLER)
+
+    message = textback_for(call)
+    assert (message.status, message.twilio_sid) == (Message.Status.UNKNOWN, None)
+    services.sweep_due_messages()
+    assert twilio_api.answered == [reply.status]
+
+
+def test_a_created_message_whose_answer_is_not_json_is_never_resent(tenant, twilio_api):
+    # Twilio (or something in front of it) answered 201 with a body the SDK cannot read:
+    # the message exists, so sending again would text the caller twice. The send is left
+    # claimed, and the stale-claim sweep marks it unknown once the claim is old.
+    twilio_api.script.append(Reply(201, HTML, {"Content-Type": "text/html"}))
+    call = missed_call(tenant, CALLER)
+    message = textback_for(call)
+    Message.objects.filter(pk=message.pk).update(
+        claimed_at=F("claimed_at") - services.CLAIM_STALE_AFTER - timedelta(seconds=1)
+    )
+
+    services.sweep_due_messages()
+    services.sweep_due_messages()
+
+    message.refresh_from_db()
+    assert (message.status, message.twilio_sid) == (Message.Status.UNKNOWN, None)
+    assert twilio_api.answered == [201]
