@@ -225,6 +225,8 @@ if REDIS_URL:
             },
         }
     }
+    # ...but it must not pass unseen: rate limits fail open while it lasts, so say so.
+    DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
     CELERY_BROKER_URL = REDIS_URL
     CELERY_TASK_ALWAYS_EAGER = False
 else:

@@ -53,10 +53,19 @@ class SendResult:
 
 
 class SendError(Exception):
-    def __init__(self, message: str, *, code: str = "", retryable: bool = False) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "",
+        retryable: bool = False,
+        retry_after: float | None = None,
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.retryable = retryable
+        # Seconds Twilio asked us to wait (a 429's Retry-After), when it said.
+        self.retry_after = retry_after
 
 
 class OutcomeUnknown(Exception):
@@ -93,11 +102,24 @@ class _RebasedHttpClient(TwilioHttpClient):
     def __init__(self, base_url: str, timeout: float) -> None:
         super().__init__(timeout=timeout, pool_connections=True, max_retries=0)
         self.base_url = base_url.rstrip("/")
+        self.retry_after: float | None = None
 
     def request(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def]
         if self.base_url != TWILIO_DEFAULT_BASE and url.startswith(TWILIO_DEFAULT_BASE):
             url = self.base_url + url[len(TWILIO_DEFAULT_BASE) :]
-        return super().request(method, url, *args, **kwargs)
+        response = super().request(method, url, *args, **kwargs)
+        # The SDK's exception drops the headers: keep the one a refusal may carry.
+        self.retry_after = _seconds(dict(response.headers or {}).get("Retry-After", ""))
+        return response
+
+
+def _seconds(value: str) -> float | None:
+    """A Retry-After given in seconds (Twilio's form); None for anything else."""
+    try:
+        seconds = float(str(value).strip())
+    except ValueError:
+        return None
+    return seconds if 0 <= seconds <= 24 * 3600 else None
 
 
 def _sent_before_failure(exc: requests.exceptions.RequestException) -> bool:
@@ -155,8 +177,9 @@ class TwilioBackend:
         return clients[key]
 
     def send(self, *, to: str, from_: str, body: str, status_callback: str) -> SendResult:
+        client = self.client_for(from_)
         try:
-            message = self.client_for(from_).messages.create(
+            message = client.messages.create(
                 to=to, from_=from_, body=body, status_callback=status_callback
             )
         except TwilioRestException as exc:
@@ -165,7 +188,10 @@ class TwilioBackend:
                 raise OutcomeUnknown(f"Twilio answered {exc.status}: {exc.msg or exc}") from exc
             retryable = exc.status >= 500 or exc.status == 429 or code in RETRYABLE_CODES
             raise SendError(
-                exc.msg or str(exc), code=code or str(exc.status), retryable=retryable
+                exc.msg or str(exc),
+                code=code or str(exc.status),
+                retryable=retryable,
+                retry_after=getattr(client.http_client, "retry_after", None),
             ) from exc
         except requests.exceptions.RequestException as exc:
             if _sent_before_failure(exc):

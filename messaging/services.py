@@ -376,7 +376,11 @@ def deliver(*, message_id: int) -> str:
         return Message.Status.UNKNOWN
     except gateway.SendError as exc:
         if exc.retryable and message.attempts < MAX_ATTEMPTS:
-            delay = backoff_seconds(message.attempts)
+            # Twilio's own "wait this long" (a 429's Retry-After) wins over our backoff.
+            delay = max(
+                backoff_seconds(message.attempts),
+                min(exc.retry_after or 0.0, BACKOFF_CAP_SECONDS),
+            )
             rows.update(
                 status=Message.Status.PENDING,
                 next_attempt_at=timezone.now() + timedelta(seconds=delay),

@@ -17,6 +17,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db.models import F
+from django.utils import timezone
 
 from messaging import gateway, services
 from messaging.models import Message
@@ -121,8 +122,8 @@ RETRIED = [
     ("503", Reply(503, twilio_error(503, 20503, "Service Unavailable"), JSON), "20503"),
     ("429", Reply(429, twilio_error(429, 20429, "Too Many Requests"), JSON), "20429"),
     (
-        "429 with Retry-After",
-        Reply(429, twilio_error(429, 20429, "Too Many Requests"), {**JSON, "Retry-After": "1"}),
+        "429 with Retry-After 0",
+        Reply(429, twilio_error(429, 20429, "Too Many Requests"), {**JSON, "Retry-After": "0"}),
         "20429",
     ),
     ("500 that is not JSON", Reply(500, HTML, {"Content-Type": "text/html"}), "500"),
@@ -147,6 +148,28 @@ def test_it_retries_a_busy_or_broken_twilio_until_one_text_goes_out(
     assert message.twilio_sid == "SM" + "0" * 32
     services.sweep_due_messages()
     assert twilio_api.answered == [reply.status, 201]
+
+
+def test_it_waits_as_long_as_twilio_s_retry_after_asks(tenant, twilio_api):
+    twilio_api.script.append(
+        Reply(429, twilio_error(429, 20429, "Too Many Requests"), {**JSON, "Retry-After": "120"})
+    )
+    before = timezone.now()
+    call = missed_call(tenant, CALLER)
+
+    message = textback_for(call)
+    # Our own backoff is seconds (patched to 0 here); Twilio asked for two minutes.
+    assert (message.status, message.error_code) == (Message.Status.PENDING, "20429")
+    assert message.next_attempt_at >= before + timedelta(seconds=119)
+    services.sweep_due_messages()
+    assert twilio_api.answered == [429]
+    # Once the wait is over, the sweep sends it, once.
+    Message.objects.filter(pk=message.pk).update(
+        next_attempt_at=timezone.now() - timedelta(seconds=31)
+    )
+    services.sweep_due_messages()
+    assert twilio_api.answered == [429, 201]
+    assert textback_for(call).status == Message.Status.QUEUED
 
 
 def test_it_retries_when_twilio_refuses_the_connection(tenant, settings, monkeypatch):
