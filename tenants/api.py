@@ -21,9 +21,10 @@ from rest_framework.throttling import AnonRateThrottle, SimpleRateThrottle
 from rest_framework.views import APIView
 
 from lasso.client_address import client_ip
+from messaging import wording
 from messaging.encoding import clean_body, segment_info
 from messaging.texts import textback
-from tenants import countries, tokens, wording
+from tenants import countries, tokens
 from tenants.accounts import lockout
 from tenants.models import Business, Membership, TwilioNumber
 from tenants.selectors import membership_for, memberships_for_user

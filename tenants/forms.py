@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from tenants import countries, validators, wording
+from messaging import wording
+from tenants import countries, validators
 from tenants.models import Business, Membership, TwilioNumber, validate_time_zone
 
 

@@ -19,7 +19,8 @@ from django.db import IntegrityError, transaction
 from django.utils.text import slugify
 from phonenumber_field.phonenumber import PhoneNumber
 
-from tenants import countries, validators, wording
+from messaging import wording
+from tenants import countries, validators
 from tenants.accounts.services import revoke_credentials
 from tenants.models import BlockedNumber, Business, Membership, TwilioNumber, User
 from tenants.selectors import default_number

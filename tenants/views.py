@@ -14,6 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from messaging import wording
 from messaging.encoding import (
     GSM7,
     GSM7_BASIC,
@@ -23,7 +24,7 @@ from messaging.encoding import (
     segment_info,
 )
 from messaging.texts import textback
-from tenants import services, wording
+from tenants import services
 from tenants.accounts import rate_limit
 from tenants.accounts.services import PASSWORD_RECHECK
 from tenants.dashboard import SESSION_KEY, business_view

@@ -1,19 +1,20 @@
 """Writes for the after-hours text-back. The question is held to the same rules as the
-qualifying question (messaging.texts.question_problems): one short question, no link."""
+qualifying question (messaging.wording.question_problems): one short question, printable,
+with no link and no phone number."""
 
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from messaging import texts
+from messaging import wording
 from messaging.models import AfterHoursTextback
 from tenants.models import Business
 
 
 def save(*, business: Business, enabled: bool, question: str) -> AfterHoursTextback:
-    question = " ".join(question.split())
-    if problems := texts.question_problems(question):
+    question = wording.clean_text(" ".join(question.split()))
+    if problems := wording.question_problems(question):
         raise ValidationError(problems)
     if enabled and not business.business_hours:
         raise ValidationError(["Set your business hours in Settings first."])

@@ -9,7 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from messaging import texts
+from messaging import texts, wording
 from messaging.after_hours import selectors, services
 from tenants.dashboard import business_view
 
@@ -41,7 +41,7 @@ def after_hours(request: HttpRequest) -> HttpResponse:
                 flash.success(request, "After-hours text-back saved.")
                 return redirect("messaging:after_hours")
         else:
-            errors = texts.question_problems(" ".join(question.split()))
+            errors = wording.question_problems(wording.clean_text(" ".join(question.split())))
     hours = business.business_hours or {}
     return render(
         request,

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 
-from tenants import wording
+from messaging import wording
 from tenants.models import TwilioNumber, User
 
 

@@ -25,9 +25,9 @@ from django.utils import timezone
 from django.utils.text import slugify
 from phonenumber_field.phonenumber import PhoneNumber
 
-from messaging import twilio_accounts
+from messaging import twilio_accounts, wording
 from messaging.twilio_accounts import Credentials, TwilioAccountError, Webhooks
-from tenants import validators, wording
+from tenants import validators
 from tenants.accounts import rate_limit
 from tenants.models import (
     Business,

@@ -80,6 +80,9 @@ def test_with_no_hours_set_it_cannot_be_turned_on_and_changes_nothing(
         ("Closed? What do you need?", "Ask one question only."),
         ("We are closed", "End the question with a question mark."),
         ("", "Write one question"),
+        # The rules the daytime question and the business name share (messaging.wording).
+        ("Closed. Call 415-555-0199 tomorrow?", "Phone numbers are not allowed"),
+        ("Closed, see evil dot com?", "Links are not allowed"),
     ],
 )
 def test_the_after_hours_question_follows_the_question_rules(

@@ -1,6 +1,7 @@
-"""What a business may put into the texts Lasso sends in its name — its name and its
-qualifying question — under one rule, asked by the dashboard's settings form, the settings
-API, the settings service and `create_business`.
+"""What a business may put into the texts Lasso sends in its name — its name, its
+qualifying question and its after-hours question — under one rule, asked by the dashboard's
+settings form, the settings API, the settings service, the after-hours page, sign-up and
+`create_business`.
 
 - Nothing that sends a caller elsewhere. No links, web or email addresses however they are
   written ("https://…", "www.x.com", "bit.ly/x", bare "x.co", "evil . example",
