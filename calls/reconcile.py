@@ -56,26 +56,11 @@ def verdict_for(*, call: Call, legs: list[TwilioCall]) -> tuple[str, str]:
 
 def _queue_unverified(*, call: Call) -> None:
     """The caller of a call nobody can say was answered: into the callback queue, untexted."""
-    from consent.models import ConsentEvent
-    from consent.services import record_event
-    from messaging.services import contact_and_conversation, queue_for_callback
+    from messaging.services import queue_for_callback, record_inbound_call
 
     business = call.business
     with transaction.atomic():
-        _, conversation = contact_and_conversation(
-            business=business,
-            phone_number=call.from_number,
-            business_number=call.to_number,
-            at=call.started_at,
-        )
-        record_event(
-            business=business,
-            phone_number=call.from_number,
-            kind=ConsentEvent.Kind.INBOUND_CALL,
-            channel=ConsentEvent.Channel.VOICE,
-            source_ref=call.call_sid,
-            occurred_at=call.started_at,
-        )
+        _, conversation = record_inbound_call(business=business, call=call)
         conversation.needs_reply = True
         conversation.save(update_fields=["needs_reply"])
         queue_for_callback(

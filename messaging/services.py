@@ -202,6 +202,26 @@ def last_texted_textback(
     )
 
 
+def record_inbound_call(*, business: Business, call: Call) -> tuple[Contact, Conversation]:
+    """A call is an inbound contact: the caller's contact and conversation (the contact row
+    locked), and the call in the consent ledger. Inside the caller's transaction."""
+    contact, conversation = contact_and_conversation(
+        business=business,
+        phone_number=call.from_number,
+        business_number=call.to_number,
+        at=call.started_at,
+    )
+    record_event(
+        business=business,
+        phone_number=call.from_number,
+        kind=ConsentEvent.Kind.INBOUND_CALL,
+        channel=ConsentEvent.Channel.VOICE,
+        source_ref=call.call_sid,
+        occurred_at=call.started_at,
+    )
+    return contact, conversation
+
+
 def handle_missed_call(*, business: Business, call_id: int) -> Message | None:
     """A missed, not-skipped call: record the inbound contact, then either create the one
     text-back or, within the cooldown of a text-back that was actually sent, raise a
@@ -217,20 +237,7 @@ def handle_missed_call(*, business: Business, call_id: int) -> Message | None:
         if call is None or call.handed_off_at is not None:
             return None
         now = timezone.now()
-        contact, conversation = contact_and_conversation(
-            business=business,
-            phone_number=call.from_number,
-            business_number=call.to_number,
-            at=call.started_at,
-        )
-        record_event(
-            business=business,
-            phone_number=call.from_number,
-            kind=ConsentEvent.Kind.INBOUND_CALL,
-            channel=ConsentEvent.Channel.VOICE,
-            source_ref=call.call_sid,
-            occurred_at=call.started_at,
-        )
+        contact, conversation = record_inbound_call(business=business, call=call)
         conversation.business_number = call.to_number
         conversation.last_activity_at = max(conversation.last_activity_at, call.started_at)
         cooldown = timedelta(hours=business.textback_cooldown_hours)
