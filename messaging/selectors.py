@@ -14,8 +14,7 @@ from django.utils import timezone
 
 from calls.models import Call
 from consent.models import ConsentEvent
-from consent.selectors import STATE_KINDS
-from messaging.models import Conversation, Message
+from messaging.models import OPTED_OUT, WAITING_FOR_REPLY, Conversation, Message
 from tenants.models import Business
 
 
@@ -23,18 +22,6 @@ class InboxFilter(StrEnum):
     NEEDS_REPLY = "needs-reply"
     ALL = "all"
     OPTED_OUT = "opted-out"
-
-
-def _consent_state() -> Subquery:
-    return Subquery(
-        ConsentEvent.objects.filter(
-            business=OuterRef("business"),
-            phone_number=OuterRef("contact__phone_number"),
-            kind__in=STATE_KINDS,
-        )
-        .order_by("-occurred_at", "-id")
-        .values("kind")[:1]
-    )
 
 
 def _last_message(field: str) -> Subquery:
@@ -46,21 +33,20 @@ def _last_message(field: str) -> Subquery:
 
 
 def inbox(*, business: Business, show: str = InboxFilter.ALL) -> QuerySet[Conversation]:
-    """The business's conversations, newest first, each with its consent state and the id of
-    its last text (with_last_messages() loads those for a page in one more query)."""
+    """The business's conversations, newest first, each with its consent state (the
+    conversation's copy of the ledger's, see messaging.consent_state) and the id of its last
+    text (with_last_messages() loads those for a page in one more query). Each tab is one
+    range of its own index (messaging.models), so a page costs what it shows."""
     conversations = (
         Conversation.objects.filter(business=business)
         .select_related("contact")
-        .annotate(consent_state=_consent_state(), last_message_id=_last_message("id"))
+        .annotate(last_message_id=_last_message("id"))
         .order_by("-last_activity_at", "-id")
     )
-    opted_out = Q(consent_state__in=["opt_out", "carrier_opt_out"])
     if show == InboxFilter.NEEDS_REPLY:
-        # Not .exclude(opted_out): NOT IN over a NULL state would drop never-opted numbers.
-        subscribed = Q(consent_state__isnull=True) | Q(consent_state=ConsentEvent.Kind.OPT_IN)
-        return conversations.filter(subscribed, needs_reply=True)
+        return conversations.filter(WAITING_FOR_REPLY)
     if show == InboxFilter.OPTED_OUT:
-        return conversations.filter(opted_out)
+        return conversations.filter(OPTED_OUT)
     return conversations
 
 
@@ -84,8 +70,9 @@ def with_last_messages(*, business: Business, conversations: list[Conversation])
 
 def inbox_version(*, business: Business) -> str:
     """A fingerprint of everything the inbox shows: it changes when a conversation moves,
-    is read, handled or flagged, or someone's consent changes. Two aggregate queries, so a
-    poll that finds nothing new costs no rendering (the view answers 304)."""
+    is read, handled or flagged, a contact is named or renamed, or someone's consent
+    changes. Two aggregate queries, so a poll that finds nothing new costs no rendering (the
+    view answers 304)."""
     from django.db.models import Count, Max, Sum
 
     row = Conversation.objects.filter(business=business).aggregate(
@@ -98,6 +85,8 @@ def inbox_version(*, business: Business) -> str:
         repeats=Sum("repeat_calls"),
         inbound=Max("last_inbound_at"),
         named=Max("contact__id", filter=~Q(contact__name="")),
+        # The inbox shows names: a contact renamed (or named, however old) moves this.
+        edited=Max("contact__edited_at"),
     )
     consent = (
         ConsentEvent.objects.filter(business=business).order_by("-id").values_list("id", flat=True)
@@ -134,7 +123,7 @@ def timeline_version(*, business: Business, conversation: Conversation) -> str:
         conversation.needs_reply,
         conversation.possible_opt_out,
         conversation.contact.name,
-        getattr(conversation, "consent_state", None),
+        conversation.consent_state,
     )
     return "|".join(str(part) for part in (texts, calls, consent, callbacks, state))
 
@@ -163,7 +152,6 @@ def conversation_for(*, business: Business, public_id: object) -> Conversation:
     conversation = (
         Conversation.objects.filter(business=business, public_id=public_id)
         .select_related("contact")
-        .annotate(consent_state=_consent_state())
         .first()
     )
     if conversation is None:

@@ -108,6 +108,9 @@ def bulk_rows(
             business_number=number,
             last_activity_at=now - timedelta(minutes=i),
             needs_reply=i % 2 == 0,
+            # The copy of the opt-outs written to the ledger below (rows made here bypass
+            # consent.services.record_event, which keeps it).
+            consent_state=ConsentEvent.Kind.OPT_OUT if i % 3 == 0 else None,
         )
         for i, contact in enumerate(contacts)
     )

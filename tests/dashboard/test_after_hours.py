@@ -151,3 +151,35 @@ def test_hours_are_read_in_the_business_s_own_time_zone(tenant, local, open_):
     zone = zoneinfo.ZoneInfo(business.time_zone)
     at = datetime.strptime(local, "%Y-%m-%d %H:%M").replace(tzinfo=zone)
     assert is_open(business=business, at=at.astimezone(zoneinfo.ZoneInfo("UTC"))) is open_
+
+
+def test_it_is_reachable_from_settings_and_says_whether_it_is_on(owner_client, tenant):
+    page = owner_client.get("/app/settings/").content.decode()
+    assert 'id="after-hours"' in page and 'href="/app/after-hours/"' in page
+    assert "Set your business hours above first" in page
+
+    closed_all_today(tenant.business)
+    page = owner_client.get("/app/settings/").content.decode()
+    assert "Every missed caller gets the same text at all hours." in page
+
+    save(owner_client, enabled=True)
+    page = owner_client.get("/app/settings/").content.decode()
+    assert "<strong>On.</strong>" in page
+    assert "We&#x27;re closed — what can we help with when we open?" in page
+    assert "Change the after-hours text-back" in page
+
+
+def test_settings_show_only_the_business_s_own_after_hours_text_back(
+    owner_client, outsider_client, staff_client, tenant
+):
+    closed_all_today(tenant.business)
+    save(owner_client, enabled=True)
+    outsider_page = outsider_client.get("/app/settings/").content.decode()
+    assert "what can we help with when we open?" not in outsider_page
+    assert "Set your business hours above first" in outsider_page  # their own, untouched
+    assert staff_client.get("/app/settings/").status_code == 403
+
+
+def test_the_menu_offers_after_hours_to_owners_only(owner_client, staff_client):
+    assert 'href="/app/after-hours/"' in owner_client.get("/app/inbox/").content.decode()
+    assert 'href="/app/after-hours/"' not in staff_client.get("/app/inbox/").content.decode()

@@ -92,3 +92,41 @@ def test_an_unchanged_poll_costs_the_same_however_big_the_inbox(
         assert poll(owner_client, INBOX_LIST, etag).status_code == 304
     with django_assert_max_num_queries(10):
         assert owner_client.get(INBOX_LIST).status_code == 200
+
+
+def rename(client, number: str, name: str) -> None:
+    conversation = Conversation.objects.get(contact__phone_number=number)
+    response = client.post(
+        f"/app/conversations/{conversation.public_id}/contact/", {"name": name, "notes": ""}
+    )
+    assert response.status_code == 302
+
+
+def test_it_shows_a_renamed_contact_at_the_next_poll(owner_client, text_in):
+    text_in("hi")
+    rename(owner_client, CALLER, "Dana")
+    first = poll(owner_client, INBOX_LIST)
+    assert "Dana" in first.content.decode()
+
+    rename(owner_client, CALLER, "Dana Whitfield")
+    changed = poll(owner_client, INBOX_LIST, first["ETag"])
+    assert changed.status_code == 200
+    assert "Dana Whitfield" in changed.content.decode()
+
+
+def test_it_shows_a_name_given_to_an_older_contact_at_the_next_poll(owner_client, text_in):
+    text_in("first", caller="+12125550101")
+    text_in("second", caller="+12125550102")
+    rename(owner_client, "+12125550102", "Sam")  # the newest contact already has a name
+    etag = poll(owner_client, INBOX_LIST)["ETag"]
+
+    rename(owner_client, "+12125550101", "Alex")
+    changed = poll(owner_client, INBOX_LIST, etag)
+    assert changed.status_code == 200 and "Alex" in changed.content.decode()
+
+
+def test_it_answers_304_when_a_rename_changes_nothing(owner_client, text_in):
+    text_in("hi")
+    rename(owner_client, CALLER, "Dana")
+    etag = poll(owner_client, INBOX_LIST)["ETag"]
+    assert poll(owner_client, INBOX_LIST, etag).status_code == 304
