@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from consent.models import ConsentEvent
-from consent.registration.models import CarrierRegistration
+from consent.registration.models import CarrierRegistration, RegistrationStep
 
 
 @admin.register(ConsentEvent)
@@ -34,3 +34,15 @@ class CarrierRegistrationAdmin(admin.ModelAdmin):
     search_fields = ["business__name", "legal_name", "dba_name"]
     raw_id_fields = ["business"]
     readonly_fields = ["created_at", "updated_at"]
+
+
+@admin.register(RegistrationStep)
+class RegistrationStepAdmin(admin.ModelAdmin):
+    """What Lasso asked Twilio for, step by step. Operators may put a step whose answer was
+    lost back to "unknown" (it is then looked up in Twilio's records, never simply redone)."""
+
+    list_display = ["business", "key", "state", "twilio_status", "sid", "attempts", "updated_at"]
+    list_filter = ["state", "key"]
+    search_fields = ["business__name", "sid", "key"]
+    raw_id_fields = ["business", "registration"]
+    readonly_fields = ["updated_at", "claimed_at", "attempts"]

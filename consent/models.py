@@ -62,4 +62,4 @@ class ConsentEvent(models.Model):
 
 
 # Carrier registration lives in its own package; imported here so the app owns its table.
-from consent.registration.models import CarrierRegistration  # noqa: E402, F401
+from consent.registration.models import CarrierRegistration, RegistrationStep  # noqa: E402, F401

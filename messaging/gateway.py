@@ -11,6 +11,11 @@ answer came back, or a gateway in front of Twilio answered 502/504, so the messa
 exist). Callers never resend an unknown outcome blindly: they look it up in Twilio's own
 records first (`find_sent`).
 
+Every Twilio domain the SDK calls (api., messaging., trusthub., lookups.) is sent to
+TWILIO_API_BASE_URL instead, or to that domain's own entry in TWILIO_API_BASE_URLS; with
+neither set the SDK reaches Twilio itself. A number in a business's Messaging Service sends
+with that service's SID and its own number as From (`messaging_service_for`).
+
 It also fetches a voicemail's audio (`open_recording`) from an address it builds itself
 from the account and recording SIDs: never from a URL a request or a stored row supplies.
 """
@@ -18,6 +23,7 @@ from the account and recording SIDs: never from a URL a request or a stored row 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import uuid
@@ -84,7 +90,15 @@ class FoundMessage:
 
 
 class Backend(Protocol):
-    def send(self, *, to: str, from_: str, body: str, status_callback: str) -> SendResult: ...
+    def send(
+        self,
+        *,
+        to: str,
+        from_: str,
+        body: str,
+        status_callback: str,
+        messaging_service_sid: str = "",
+    ) -> SendResult: ...
 
     def find_sent(
         self, *, to: str, from_: str, body: str, created_since: datetime
@@ -96,18 +110,46 @@ CLOCK_SKEW = timedelta(seconds=5)
 LOOKUP_PAGE = 50
 
 
-class _RebasedHttpClient(TwilioHttpClient):
-    """Sends the SDK's requests to TWILIO_API_BASE_URL instead of api.twilio.com."""
+TWILIO_HOST = re.compile(r"^https://(?P<domain>[a-z0-9-]+)\.twilio\.com(?=/|$)")
 
-    def __init__(self, base_url: str, timeout: float) -> None:
+
+class _RebasedHttpClient(TwilioHttpClient):
+    """Sends the SDK's requests for every Twilio domain (api.twilio.com, messaging.,
+    trusthub., lookups.) to that domain's entry in TWILIO_API_BASE_URLS, else to
+    TWILIO_API_BASE_URL; a base left at Twilio's own address rewrites nothing."""
+
+    def __init__(
+        self, base_url: str, timeout: float, overrides: dict[str, str] | None = None
+    ) -> None:
         super().__init__(timeout=timeout, pool_connections=True, max_retries=0)
         self.base_url = base_url.rstrip("/")
+        if overrides is None:
+            overrides = getattr(settings, "TWILIO_API_BASE_URLS", {})
+        self.overrides = {domain: url.rstrip("/") for domain, url in overrides.items()}
         self.retry_after: float | None = None
+        # requests reads the proxy and CA-bundle variables from the environment on every
+        # request (a walk over os.environ: a third of the SDK's CPU per text). They do not
+        # change while the process runs: read them once, here.
+        self.proxy = self.proxy or requests.utils.get_environ_proxies(self.base_url) or None
+        self.session.trust_env = False
+        self.session.verify = (
+            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        )
+
+    def rebase(self, url: str) -> str:
+        found = TWILIO_HOST.match(url)
+        if found is None:
+            return url
+        domain = found["domain"]
+        base = self.overrides.get(domain)
+        if base is None:
+            if self.base_url == TWILIO_DEFAULT_BASE:
+                return url
+            base = self.base_url
+        return base + url[found.end() :]
 
     def request(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def]
-        if self.base_url != TWILIO_DEFAULT_BASE and url.startswith(TWILIO_DEFAULT_BASE):
-            url = self.base_url + url[len(TWILIO_DEFAULT_BASE) :]
-        response = super().request(method, url, *args, **kwargs)
+        response = super().request(method, self.rebase(url), *args, **kwargs)
         # The SDK's exception drops the headers: keep the one a refusal may carry.
         self.retry_after = _seconds(dict(response.headers or {}).get("Retry-After", ""))
         return response
@@ -176,11 +218,22 @@ class TwilioBackend:
             )
         return clients[key]
 
-    def send(self, *, to: str, from_: str, body: str, status_callback: str) -> SendResult:
+    def send(
+        self,
+        *,
+        to: str,
+        from_: str,
+        body: str,
+        status_callback: str,
+        messaging_service_sid: str = "",
+    ) -> SendResult:
         client = self.client_for(from_)
+        # With a Messaging Service the number still sends as itself (From), and the
+        # service's campaign registration covers the text.
+        extra = {"messaging_service_sid": messaging_service_sid} if messaging_service_sid else {}
         try:
             message = client.messages.create(
-                to=to, from_=from_, body=body, status_callback=status_callback
+                to=to, from_=from_, body=body, status_callback=status_callback, **extra
             )
         except TwilioRestException as exc:
             code = str(exc.code or "")
@@ -221,9 +274,18 @@ class TwilioBackend:
 
 
 class ConsoleBackend:
-    def send(self, *, to: str, from_: str, body: str, status_callback: str) -> SendResult:
+    def send(
+        self,
+        *,
+        to: str,
+        from_: str,
+        body: str,
+        status_callback: str,
+        messaging_service_sid: str = "",
+    ) -> SendResult:
         sid = "SM" + uuid.uuid4().hex
-        print(f"[sms] {from_} → {to}: {body}", flush=True)  # noqa: T201
+        via = f" via {messaging_service_sid}" if messaging_service_sid else ""
+        print(f"[sms] {from_}{via} → {to}: {body}", flush=True)  # noqa: T201
         return SendResult(sid=sid, status="sent")
 
     def find_sent(
@@ -240,6 +302,7 @@ class Sent:
     status_callback: str
     sid: str
     created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    messaging_service_sid: str = ""
 
 
 @dataclass
@@ -255,12 +318,29 @@ class MemoryBackend:
     lookup_fails: bool = False
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def send(self, *, to: str, from_: str, body: str, status_callback: str) -> SendResult:
+    def send(
+        self,
+        *,
+        to: str,
+        from_: str,
+        body: str,
+        status_callback: str,
+        messaging_service_sid: str = "",
+    ) -> SendResult:
         with self.lock:
             if self.fail_with:
                 raise self.fail_with.pop(0)
             sid = "SM" + uuid.uuid4().hex
-            self.outbox.append(Sent(to, from_, body, status_callback, sid))
+            self.outbox.append(
+                Sent(
+                    to,
+                    from_,
+                    body,
+                    status_callback,
+                    sid,
+                    messaging_service_sid=messaging_service_sid,
+                )
+            )
             if self.lose_answers:
                 self.lose_answers -= 1
                 raise OutcomeUnknown("read timed out after sending")
@@ -298,6 +378,15 @@ def get_backend() -> Backend:
     if name not in _backends:
         _backends[name] = TwilioBackend() if name == "twilio" else ConsoleBackend()
     return _backends[name]
+
+
+def messaging_service_for(from_: str) -> str:
+    """The SID of the Messaging Service that holds this sending number, or "" (none yet):
+    read from the carrier registration, held in this process for a minute because every
+    send asks (consent.registration.routing)."""
+    from consent.registration import routing
+
+    return routing.messaging_service_for(from_)
 
 
 def status_callback_url() -> str:

@@ -4,6 +4,10 @@ Only what Lasso cannot know is stored here (legal name, tax id, address, contact
 campaign itself (description, message flow, samples, keywords) is never stored: it is built
 from live configuration each time (consent.registration.packet), so it cannot drift from
 what the business really sends.
+
+Submission through Twilio's APIs is a list of steps (RegistrationStep), one row each, claimed
+before Twilio is asked and holding the SID Twilio gave: a retry continues where the last
+attempt stopped and never creates a second profile, brand, service or campaign.
 """
 
 from __future__ import annotations
@@ -73,6 +77,11 @@ class CarrierRegistration(models.Model):
         default=False, help_text="Texts will contain phone numbers."
     )
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # The business's Messaging Service, and the number in it: set once Twilio holds the number
+    # in the service, and read by every send from that number (consent.registration.routing).
+    messaging_service_sid = models.CharField(max_length=34, blank=True)
+    messaging_service_number = models.CharField(max_length=20, blank=True, db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -81,3 +90,44 @@ class CarrierRegistration(models.Model):
 
     def __str__(self) -> str:
         return f"Carrier registration of {self.business}"
+
+
+class RegistrationStep(models.Model):
+    """One thing Lasso asks Twilio for during submission, in the business's account.
+
+    `state` moves todo → claimed → done (or failed); a claim is a conditional update, so two
+    workers never both ask Twilio. A step whose answer was lost (`unknown`) is looked up in
+    Twilio's records before it is ever asked for again. `twilio_status` is what Twilio last
+    said of a reviewed resource (bundle, brand, campaign), with its `errors`."""
+
+    class State(models.TextChoices):
+        TODO = "todo", "To do"
+        CLAIMED = "claimed", "In progress"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        UNKNOWN = "unknown", "Answer lost; checking Twilio's records"
+        REFRESH = "refresh", "To update with corrected facts"
+
+    registration = models.ForeignKey(
+        CarrierRegistration, on_delete=models.CASCADE, related_name="steps"
+    )
+    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=40)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.TODO)
+    sid = models.CharField(max_length=40, blank=True)
+    twilio_status = models.CharField(max_length=30, blank=True)
+    # [{"code": "30897", "text": "…"}]: Twilio's own codes and words.
+    errors = models.JSONField(default=list, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        app_label = "consent"
+        ordering = ["registration", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["registration", "key"], name="registration_step_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} of {self.business}: {self.state}"

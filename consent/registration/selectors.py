@@ -68,3 +68,56 @@ def unregistered_failures(*, business: Business, days: int = RECENT_DAYS) -> int
         error_code=UNREGISTERED_NUMBER,
         created_at__gte=timezone.now() - timedelta(days=days),
     ).count()
+
+
+@dataclass(frozen=True)
+class StepView:
+    key: str
+    label: str
+    state: str
+    twilio_status: str
+    sid: str
+    reasons: list
+
+
+@dataclass(frozen=True)
+class Progress:
+    groups: list[tuple[str, list[StepView]]]
+
+    @property
+    def started(self) -> bool:
+        return any(steps for _, steps in self.groups)
+
+
+def progress(*, business: Business, checks: list[lint.Check] | None = None) -> Progress:
+    """Each submission step as Twilio last answered it, with Twilio's reasons for a failure
+    and what to change (consent.registration.reasons)."""
+    from consent.registration import reasons
+    from consent.registration.models import RegistrationStep
+    from consent.registration.submission import GROUP_LABELS, STEPS
+
+    rows = {
+        row.key: row
+        for row in RegistrationStep.objects.filter(
+            business=business, registration__business=business
+        )
+    }
+    groups: list[tuple[str, list[StepView]]] = []
+    for group, label in GROUP_LABELS.items():
+        steps = []
+        for step in STEPS:
+            row = rows.get(step.key)
+            if step.group != group or row is None:
+                continue
+            steps.append(
+                StepView(
+                    key=step.key,
+                    label=step.label,
+                    state=row.get_state_display(),
+                    twilio_status=row.twilio_status,
+                    sid=row.sid,
+                    reasons=reasons.explain(business=business, problems=row.errors, checks=checks),
+                )
+            )
+        groups.append((label, steps))
+    return Progress(groups=groups)

@@ -7,4 +7,5 @@ app_name = "registration"
 urlpatterns = [
     path("", views.registration, name="home"),
     path("print/", views.printable, name="print"),
+    path("submit/", views.submit, name="submit"),
 ]

@@ -61,10 +61,19 @@ def a_row_of_everything(tenant, twilio, text_in, client, django_capture_on_commi
         degraded_answers=4,
     )
     # A business that has started its carrier (A2P 10DLC) registration.
-    from consent.registration.models import CarrierRegistration
+    from consent.registration.models import CarrierRegistration, RegistrationStep
 
-    CarrierRegistration.objects.get_or_create(
+    registration, _ = CarrierRegistration.objects.get_or_create(
         business=tenant.business, defaults={"legal_name": "Acme Plumbing LLC"}
+    )
+    # …and has sent it to Twilio: a brand in review.
+    RegistrationStep.objects.create(
+        registration=registration,
+        business=tenant.business,
+        key="brand",
+        state=RegistrationStep.State.DONE,
+        sid="BN" + "0" * 32,
+        twilio_status="IN_REVIEW",
     )
     NumberSetup.objects.get_or_create(
         number=tenant.number,

@@ -59,3 +59,39 @@ def missed_call(tenant, django_capture_on_commit_callbacks):
             return decide(business=tenant.business, call=call)
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_service_routing():
+    """Each test starts with no Messaging Service held in this process's memory."""
+    from consent.registration import routing
+
+    routing.forget_all()
+    yield
+    routing.forget_all()
+
+
+@pytest.fixture(scope="module")
+def registration_stub_server():
+    from tests.registration.registration_stub import RegistrationStub
+
+    stub = RegistrationStub().start()
+    yield stub
+    stub.stop()
+
+
+@pytest.fixture
+def twilio_at_stub(settings, registration_stub_server, tenant):
+    """The real SDK, every Twilio domain pointed at a fresh recording stub that owns the
+    business's number (the platform account's, as create_business leaves it)."""
+    from messaging import gateway
+
+    stub = registration_stub_server
+    stub.reset()
+    stub.add_number(str(tenant.number.phone_number))
+    settings.LASSO_SMS_BACKEND = "twilio"
+    settings.TWILIO_API_BASE_URL = stub.url
+    settings.TWILIO_API_BASE_URLS = {}
+    gateway._backends.clear()
+    yield stub
+    gateway._backends.clear()
