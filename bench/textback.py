@@ -60,10 +60,10 @@ BUSINESS_NUMBER = "+14155550100"
 FORWARD_TO = "+13125550100"
 VOICE = "/webhooks/twilio/voice/"
 
-# Sync workers, as every figure in bench/README.md was taken; production runs gthread
-# (docker-compose.yml: --gunicorn-threads 4), which cost the same CPU per call here.
+# As production runs it (docker-compose.yml: --workers 3 --threads 4, gthread): a webhook
+# waiting on PostgreSQL or Redis leaves its worker's other threads to take the next one.
 GUNICORN_WORKERS = 3
-GUNICORN_THREADS = 1
+GUNICORN_THREADS = 4
 CELERY_POOL = "prefork"
 CELERY_CONCURRENCY = 2
 

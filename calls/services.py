@@ -15,11 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import phonenumbers
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from calls.models import Call
+from lasso.rows import insert_new
 from messaging.models import TEXTED_STATUSES, Message
 from tenants.countries import texts_number
 from tenants.models import BlockedNumber, Business, Membership, TwilioNumber
@@ -227,12 +228,12 @@ def record_incoming(
         "ended_at": now if status in FINAL_CALL_STATUSES else None,
         "recorded_from": recorded_from,
     }
-    try:
-        # Insert first: a new call is the common case, and a retry hits the unique CallSid.
-        with transaction.atomic():
-            call, created = Call.objects.create(call_sid=call_sid, **defaults), True
-    except IntegrityError:
-        call, created = Call.objects.get(call_sid=call_sid), False
+    # Insert first: a new call is the common case, and a retry meets the unique CallSid
+    # (nothing written, no savepoint needed: ON CONFLICT DO NOTHING).
+    call = Call(call_sid=call_sid, **defaults)
+    created = insert_new(call) is not None
+    if not created:
+        call = Call.objects.get(call_sid=call_sid)
     if call.business_id != business.pk or is_other_line(
         call=call, to=str(number.phone_number), account=account_sid(account)
     ):
@@ -376,11 +377,13 @@ def decide(
         "decided_at": now,
         "is_repeat": is_repeat,
     }
-    with transaction.atomic():
+    # No savepoint: inside a webhook's transaction a failed UPDATE fails the whole request
+    # anyway, and on its own this is one statement in its own transaction.
+    with transaction.atomic(savepoint=False):
         won = Call.objects.filter(pk=call.pk, outcome=Call.Outcome.PENDING).update(**fields)
         if won and outcome == Call.Outcome.MISSED:
             call_id = call.pk
-            transaction.on_commit(lambda: hand_off_missed_call(business=business, call_id=call_id))
+            transaction.on_commit(lambda: text_back_later(call_id))
     if not won:
         call.refresh_from_db()  # another request decided first; its decision stands
         return call
@@ -402,6 +405,22 @@ def _settle_later(call_id: int) -> None:
             logger.warning("settle of call %s not enqueued (broker down); sweep will", call_id)
 
     transaction.on_commit(publish)
+
+
+def text_back_later(call_id: int) -> None:
+    """Publish the missed call's hand-off and text-back, one task, to a worker: the webhook
+    answers Twilio without waiting on either. If the broker is down, hand the call off here
+    instead, so the caller's conversation and pending text-back are in the database (and on
+    the dashboard) during the outage; the sweep publishes the send when Redis is back."""
+    from messaging.tasks import text_back
+
+    try:
+        text_back.apply_async((call_id,), retry=False)
+    except Exception:
+        logger.warning("text-back of missed call %s not enqueued; handed off here", call_id)
+        call = Call.objects.select_related("business").filter(pk=call_id).first()
+        if call is not None:
+            hand_off_missed_call(business=call.business, call_id=call_id)
 
 
 def hand_off_missed_call(*, business: Business, call_id: int) -> None:

@@ -32,6 +32,7 @@ from calls import outage, services, twiml, voicemail, webhook_urls
 from calls.models import Call
 from calls.routing import Routing, cached, routing_for
 from calls.voice_path import bounded_database
+from lasso.rows import load_one
 from lasso.twilio_webhooks import twilio_webhook
 from tenants.models import TwilioNumber
 from tenants.selectors import number_for_called
@@ -66,7 +67,7 @@ def _stored_call(request: HttpRequest, where: str) -> tuple[Call | None, bool]:
     because the request names another called number or account."""
     call_sid = _sid(request)
     call = (
-        Call.objects.select_related("business").filter(call_sid=call_sid).first()
+        load_one(Call, where="t.call_sid = %s", params=[call_sid], related=["business"])
         if call_sid
         else None
     )

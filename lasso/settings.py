@@ -150,6 +150,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = 60
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    # Django's backend, but a connection used cleanly in the last second is not pinged
+    # again before the next request (lasso/postgresql/base.py).
+    DATABASES["default"]["ENGINE"] = "lasso.postgresql"
     # A database that does not answer must not hold a caller (calls.voice_path): give up
     # connecting after 2 s (libpq's least), and on a connection whose peer vanished after
     # 3 s of unacknowledged data. A DATABASE_URL may set its own.
@@ -263,7 +266,7 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_TIMEZONE = "UTC"
 # Task modules of packages inside an app, which autodiscovery (app/tasks.py only) misses.
-CELERY_IMPORTS = ["tenants.onboarding.tasks"]
+CELERY_IMPORTS = ["tenants.onboarding.tasks", "consent.registration.tasks"]
 CELERY_BEAT_SCHEDULE = {
     "sweep-callback-requests": {
         "task": "callback_form.tasks.sweep_unprocessed_callback_requests",
@@ -293,6 +296,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "messaging.tasks.resolve_unknown_messages",
         "schedule": 60.0,
     },
+    # Carriers review in days; every quarter of an hour is soon enough to tell the owner.
+    "poll-carrier-registrations": {
+        "task": "consent.registration.tasks.poll_carrier_registrations",
+        "schedule": 900.0,
+    },
 }
 
 # --- Twilio ------------------------------------------------------------------------------
@@ -303,6 +311,28 @@ if urlsplit(TWILIO_API_BASE_URL).scheme not in {"http", "https"}:
     raise ImproperlyConfigured(
         f"TWILIO_API_BASE_URL={TWILIO_API_BASE_URL!r} must be an absolute http(s) URL"
     )
+# One base URL per Twilio domain, over TWILIO_API_BASE_URL for that domain only (tests run one
+# Prism per Twilio spec): "messaging=http://127.0.0.1:4011,trusthub=http://127.0.0.1:4012".
+_TWILIO_DOMAINS = {"api", "messaging", "trusthub", "lookups"}
+TWILIO_API_BASE_URLS: dict[str, str] = {}
+for _entry in filter(
+    None, (e.strip() for e in env.str("TWILIO_API_BASE_URLS", default="").split(","))
+):
+    _domain, _equals, _url = (part.strip() for part in _entry.partition("="))
+    if (
+        not _equals
+        or _domain not in _TWILIO_DOMAINS
+        or urlsplit(_url).scheme not in {"http", "https"}
+        or not urlsplit(_url).netloc
+    ):
+        raise ImproperlyConfigured(
+            f"TWILIO_API_BASE_URLS entry {_entry!r} must be <domain>=<absolute http(s) URL>, "
+            f"the domain one of {sorted(_TWILIO_DOMAINS)}"
+        )
+    TWILIO_API_BASE_URLS[_domain] = _url.rstrip("/")
+# Lasso's own (primary) Trust Hub customer profile, attached to every business's secondary
+# profile as Twilio's ISV flow asks; empty: not attached (consent.registration.submission).
+TWILIO_PRIMARY_CUSTOMER_PROFILE_SID = env.str("TWILIO_PRIMARY_CUSTOMER_PROFILE_SID", default="")
 TWILIO_REQUEST_TIMEOUT_SECONDS = 10
 # Twilio answers the standard STOP/HELP keywords itself when Advanced Opt-Out is on; Lasso
 # then records the event but does not send a second confirmation.
@@ -451,6 +481,9 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
         # Axes logs every sign-in at INFO; its failures and lockouts are warnings.
         "axes": {"level": "WARNING"},
+        # The SDK logs every request and response at INFO, with the customer's number and
+        # text: not for the logs (and a measurable cost per text). Its errors still show.
+        "twilio.http_client": {"level": "WARNING"},
     },
 }
 

@@ -14,7 +14,7 @@ import random
 import zoneinfo
 from datetime import datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -23,7 +23,9 @@ from calls.models import Call
 from consent.models import ConsentEvent
 from consent.selectors import Permission, Purpose, may_text
 from consent.services import record_event
+from lasso.rows import insert_new, load_one
 from messaging import gateway, texts
+from messaging.consent_state import ledger_state, state_now
 from messaging.encoding import clean_body, segment_info
 from messaging.models import TEXTED_STATUSES, Alert, Contact, Conversation, Message
 from tenants.models import TEXTBACK_FRESH_MINUTES_MIN, Business
@@ -110,6 +112,9 @@ def contact_and_conversation(
                     contact=contact,
                     business_number=business_number,
                     last_activity_at=at,
+                    # The number may have a consent history already (the ledger outlives
+                    # conversations): the copy starts as the ledger says, in this INSERT.
+                    consent_state=ledger_state(business=business, phone_number=phone_number),
                 )
             ],
             ignore_conflicts=True,
@@ -202,15 +207,52 @@ def last_texted_textback(
     )
 
 
-def record_inbound_call(*, business: Business, call: Call) -> tuple[Contact, Conversation]:
-    """A call is an inbound contact: the caller's contact and conversation (the contact row
-    locked), and the call in the consent ledger. Inside the caller's transaction."""
-    contact, conversation = contact_and_conversation(
+def _first_contact(
+    *, business: Business, call: Call, at: datetime, **conversation_fields: object
+) -> tuple[Contact, Conversation] | None:
+    """A caller Lasso has never heard from (the common case on the missed-call path): their
+    contact and conversation, each written with one INSERT, or None when the contact exists.
+
+    The new contact row stays locked by this transaction until it commits (a concurrent
+    first call from the same number waits on its unique constraint, then finds it), so a
+    new caller's decisions are serialised exactly as `contact_and_conversation` locks an
+    existing one. A contact inserted just now cannot have a conversation yet."""
+    contact = Contact(business=business, phone_number=call.from_number)
+    if insert_new(contact) is None:
+        return None
+    conversation = Conversation(
         business=business,
-        phone_number=call.from_number,
+        contact=contact,
         business_number=call.to_number,
-        at=call.started_at,
+        last_activity_at=at,
+        # The number may have a consent history already (the ledger outlives contacts).
+        consent_state=state_now(business_id=business.pk, phone_number=call.from_number),
+        **conversation_fields,
     )
+    if insert_new(conversation) is None:
+        raise IntegrityError(f"a conversation already exists for new contact {contact.pk}")
+    contact.conversation = conversation
+    return contact, conversation
+
+
+def _record_call_contact(
+    *, business: Business, call: Call, **new_conversation_fields: object
+) -> tuple[Contact, Conversation, bool]:
+    """The caller's contact and conversation (the contact row locked), and the call in the
+    consent ledger; True when the conversation was created now with `new_conversation_fields`.
+    Inside the caller's transaction."""
+    first = _first_contact(
+        business=business, call=call, at=call.started_at, **new_conversation_fields
+    )
+    if first is None:
+        contact, conversation = contact_and_conversation(
+            business=business,
+            phone_number=call.from_number,
+            business_number=call.to_number,
+            at=call.started_at,
+        )
+    else:
+        contact, conversation = first
     record_event(
         business=business,
         phone_number=call.from_number,
@@ -219,31 +261,88 @@ def record_inbound_call(*, business: Business, call: Call) -> tuple[Contact, Con
         source_ref=call.call_sid,
         occurred_at=call.started_at,
     )
+    return contact, conversation, first is not None
+
+
+def record_inbound_call(*, business: Business, call: Call) -> tuple[Contact, Conversation]:
+    """A call is an inbound contact: the caller's contact and conversation (the contact row
+    locked), and the call in the consent ledger. Inside the caller's transaction."""
+    contact, conversation, _ = _record_call_contact(business=business, call=call)
     return contact, conversation
 
 
+def _new_textback(
+    *, business: Business, conversation: Conversation, call: Call, at: datetime, **fields: object
+) -> Message:
+    """The call's one text-back row, written with one INSERT; the unique constraint on its
+    call refuses a second (IntegrityError, as Message.objects.create would raise)."""
+    body = clean_body(texts.textback(business, at=call.started_at))
+    info = segment_info(body)
+    message = Message(
+        business_id=business.pk,
+        conversation=conversation,
+        direction=Message.Direction.OUTBOUND,
+        kind=Message.Kind.TEXTBACK,
+        body=body,
+        from_number=conversation.business_number,
+        to_number=call.from_number,
+        segments=info.segments,
+        encoding=info.encoding,
+        created_at=at,
+        call=call,
+        **fields,
+    )
+    if insert_new(message) is None:
+        raise IntegrityError(f"call {call.pk} already has its text-back")
+    return message
+
+
 def handle_missed_call(*, business: Business, call_id: int) -> Message | None:
+    """Hand off a missed call (see `hand_off`) and publish its text-back's send."""
+    message = hand_off(call_id=call_id, business=business)
+    if message is not None and message.status == Message.Status.PENDING:
+        send_on_commit(message)
+    return message
+
+
+def hand_off(*, call_id: int, business: Business | None = None) -> Message | None:
     """A missed, not-skipped call: record the inbound contact, then either create the one
     text-back or, within the cooldown of a text-back that was actually sent, raise a
     "called again" alert instead. A call handed off after its freshness window (an outage
     backlog) is not texted late: its text-back is recorded expired and the caller joins
-    the callback queue."""
+    the callback queue. Returns the text-back row (pending: for the caller to send), or
+    None. One transaction; the call row's lock and its `handed_off_at` make it once."""
     with transaction.atomic():
-        call = (
-            Call.objects.select_for_update()
-            .filter(business=business, pk=call_id, outcome=Call.Outcome.MISSED)
-            .first()
+        call = load_one(
+            Call,
+            where="t.id = %s AND t.outcome = %s",
+            params=[call_id, Call.Outcome.MISSED],
+            related=["business"],
+            lock=True,
         )
         if call is None or call.handed_off_at is not None:
             return None
+        if business is not None and call.business_id != business.pk:
+            return None
+        business = business or call.business
         now = timezone.now()
-        contact, conversation = record_inbound_call(business=business, call=call)
-        conversation.business_number = call.to_number
-        conversation.last_activity_at = max(conversation.last_activity_at, call.started_at)
+        expired = now > fresh_until(business=business, call=call)
+        # A caller Lasso has never heard from gets their conversation written once, already
+        # in the state the text-back leaves it in: no earlier text-back can exist for it.
+        contact, conversation, new = _record_call_contact(
+            business=business,
+            call=call,
+            needs_reply=True,
+            last_textback_at=None if expired else now,
+        )
         cooldown = timedelta(hours=business.textback_cooldown_hours)
         message = None
-        earlier = last_texted_textback(
-            business=business, conversation=conversation, since=now - cooldown
+        earlier = (
+            None
+            if new
+            else last_texted_textback(
+                business=business, conversation=conversation, since=now - cooldown
+            )
         )
         if earlier is not None:
             conversation.repeat_calls = F("repeat_calls") + 1
@@ -259,12 +358,12 @@ def handle_missed_call(*, business: Business, call_id: int) -> Message | None:
             from messaging.handoff import notify_on_commit
 
             notify_on_commit(alert)
-        elif now > fresh_until(business=business, call=call):
-            message = new_outbound(
+        elif expired:
+            message = _new_textback(
+                business=business,
                 conversation=conversation,
-                kind=Message.Kind.TEXTBACK,
-                body=texts.textback(business, at=call.started_at),
                 call=call,
+                at=now,
                 status=Message.Status.EXPIRED,
                 error_message=EXPIRED_REASON,
             )
@@ -276,43 +375,85 @@ def handle_missed_call(*, business: Business, call_id: int) -> Message | None:
                 source=CallbackRequest.Source.TEXTBACK_EXPIRED,
             )
         else:
-            message = new_outbound(
+            # Marked enqueued: whoever called this sends it next (the sweep re-publishes a
+            # pending row whose send never happened).
+            message = _new_textback(
+                business=business,
                 conversation=conversation,
-                kind=Message.Kind.TEXTBACK,
-                body=texts.textback(business, at=call.started_at),
                 call=call,
+                at=now,
+                status=Message.Status.PENDING,
+                enqueued_at=now,
             )
             conversation.last_textback_at = now
             # A texted-back caller is a task until someone handles it or the caller answers.
             conversation.needs_reply = True
-            send_on_commit(message)
             from messaging.push.services import push_missed_call_on_commit
 
             push_missed_call_on_commit(message_id=message.pk)
-        conversation.save(
-            update_fields=[
-                "business_number",
-                "last_activity_at",
-                "repeat_calls",
-                "needs_reply",
-                "last_textback_at",
-            ]
-        )
+        if not new:
+            conversation.business_number = call.to_number
+            conversation.last_activity_at = max(conversation.last_activity_at, call.started_at)
+            conversation.save(
+                update_fields=[
+                    "business_number",
+                    "last_activity_at",
+                    "repeat_calls",
+                    "needs_reply",
+                    "last_textback_at",
+                ]
+            )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {Call._meta.db_table} SET handed_off_at = %s WHERE id = %s",  # noqa: S608 - our table
+                [now, call.pk],
+            )
         call.handed_off_at = now
-        call.save(update_fields=["handed_off_at"])
+        if message is not None:
+            message.business, message.call = business, call
         return message
 
 
+def text_back(*, call_id: int) -> str:
+    """The worker's whole job for one missed call: hand it off, then send its text-back in
+    the same task (the claim, the freshness check and the ledger's permission run as for
+    any send). Returns the text-back's resulting status, or "" when there was none."""
+    message = hand_off(call_id=call_id)
+    if message is None:
+        # Handed off already: a redelivered task, or the sweep's hand-off. Its text-back may
+        # still be waiting, or claimed by a worker that died (the claim marks that one
+        # unknown); the claim keeps it to one send either way.
+        pending = (
+            Message.objects.filter(
+                call_id=call_id,
+                kind=Message.Kind.TEXTBACK,
+                status__in=[Message.Status.PENDING, Message.Status.SENDING],
+            )
+            .values_list("pk", flat=True)
+            .first()
+        )
+        return deliver(message_id=pending) if pending else ""
+    if message.status != Message.Status.PENDING:
+        return message.status
+    return deliver(message_id=message.pk, loaded=message)
+
+
 # --- the send pipeline ----------------------------------------------------------------------
-def _claim(message_id: int) -> bool:
+def _claim(message_id: int) -> int | None:
+    """Claim a pending, due message for sending: its attempt number, or None when it was
+    not there to claim. One conditional UPDATE, hand-written (it runs for every text)."""
     now = timezone.now()
-    claimed = (
-        Message.objects.filter(pk=message_id, status=Message.Status.PENDING)
-        .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        .update(status=Message.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    )
-    if claimed:
-        return True
+    table = Message._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1 "  # noqa: S608 - our table
+            "WHERE id = %s AND status = %s AND (next_attempt_at IS NULL OR next_attempt_at <= %s) "
+            "RETURNING attempts",
+            [Message.Status.SENDING, now, message_id, Message.Status.PENDING, now],
+        )
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0]
     # A worker died between claiming and finishing: whether Twilio got the request is
     # unknowable, so the message is marked unknown and never resent.
     abandoned = Message.objects.filter(
@@ -323,7 +464,7 @@ def _claim(message_id: int) -> bool:
     )
     if abandoned:
         logger.warning("message %s abandoned mid-send; marked unknown", message_id)
-    return False
+    return None
 
 
 def permission_for(message: Message) -> Permission:
@@ -352,16 +493,19 @@ def backoff_seconds(attempt: int) -> float:
     return random.uniform(ceiling / 2, ceiling)
 
 
-def deliver(*, message_id: int) -> str:
-    """Send one claimed message; returns its resulting status.
+def deliver(*, message_id: int, loaded: Message | None = None) -> str:
+    """Send one claimed message; returns its resulting status. `loaded`: the row as its
+    creator just wrote it, with its business and call (the text-back's own task), so it is
+    not read again; the claim still decides whether it is sent.
 
     Only what may have reached Twilio is ever marked unknown: a failure before the gateway
     is called (a database error, a soft time limit) puts the message back to pending, to be
     tried again, because nothing went out."""
-    if not _claim(message_id):
+    attempts = _claim(message_id)
+    if attempts is None:
         return "not-claimed"
     try:
-        prepared = _prepare(message_id)
+        prepared = _prepare(message_id, loaded=loaded)
     except Exception as exc:
         logger.exception("message %s failed before reaching Twilio; will retry", message_id)
         _release_unsent(message_id, exc)
@@ -369,6 +513,7 @@ def deliver(*, message_id: int) -> str:
     if isinstance(prepared, str):
         return prepared
     message = prepared
+    message.attempts = attempts
     rows = Message.objects.filter(pk=message_id, status=Message.Status.SENDING)
 
     try:
@@ -377,6 +522,7 @@ def deliver(*, message_id: int) -> str:
             from_=message.from_number,
             body=message.body,
             status_callback=gateway.status_callback_url(),
+            messaging_service_sid=gateway.messaging_service_for(message.from_number),
         )
     except gateway.OutcomeUnknown as exc:
         rows.update(status=Message.Status.UNKNOWN, error_message=str(exc)[:300])
@@ -410,23 +556,23 @@ def deliver(*, message_id: int) -> str:
 
     status = TWILIO_STATUS.get(result.status, Message.Status.QUEUED)
     now = timezone.now()
-    rows.update(
-        status=status,
-        twilio_sid=result.sid,
-        sent_at=now,
-        status_updated_at=now,
-        error_code="",
-        error_message="",
-    )
+    with connection.cursor() as cursor:
+        # Hand-written: it runs for every text. Still only from "sending" (this claim).
+        cursor.execute(
+            f"UPDATE {Message._meta.db_table} SET status = %s, twilio_sid = %s, sent_at = %s, "  # noqa: S608 - our table
+            "status_updated_at = %s, error_code = '', error_message = '' "
+            "WHERE id = %s AND status = %s",
+            [status, result.sid, now, now, message_id, Message.Status.SENDING],
+        )
     return status
 
 
-def _prepare(message_id: int) -> Message | str:
+def _prepare(message_id: int, *, loaded: Message | None = None) -> Message | str:
     """Everything before the gateway call: the claimed row, its freshness and the ledger's
     permission. Returns the message to send, or the status it ended in."""
     # Only what every send reads (freshness, the ledger's question): a HELP answer's
     # inbound message and an expiring text-back's conversation are loaded when needed.
-    message = Message.objects.select_related("business", "call").get(pk=message_id)
+    message = loaded or Message.objects.select_related("business", "call").get(pk=message_id)
     rows = Message.objects.filter(pk=message_id, status=Message.Status.SENDING)
 
     if is_stale_textback(message):
@@ -783,7 +929,7 @@ def update_contact(
     if len(notes) > 2000:
         raise ContactRefused("Notes can be at most 2,000 characters.")
     Contact.objects.filter(business=business, pk=conversation.contact_id).update(
-        name=name, notes=notes
+        name=name, notes=notes, edited_at=timezone.now()
     )
 
 

@@ -10,6 +10,11 @@ def send_message(message_id: int) -> str:
     return services.deliver(message_id=message_id)
 
 
+@shared_task(acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+def text_back(call_id: int) -> str:
+    return services.text_back(call_id=call_id)
+
+
 @shared_task(
     acks_late=True,
     reject_on_worker_lost=True,

@@ -6,16 +6,16 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import Http404
 
+from lasso.rows import load_one
 from tenants.models import Business, Membership, TwilioNumber, User
 
 
 def number_for_called(*, to: str) -> TwilioNumber | None:
-    """The Lasso number a call or text was sent to, with its business; None when unknown."""
-    return (
-        TwilioNumber.objects.select_related("business").filter(phone_number=to).first()
-        if to
-        else None
-    )
+    """The Lasso number a call or text was sent to, with its business; None when unknown.
+    Every webhook asks this first: read with one prepared statement (lasso.rows)."""
+    if not to:
+        return None
+    return load_one(TwilioNumber, where="t.phone_number = %s", params=[to], related=["business"])
 
 
 def default_number(*, business: Business) -> TwilioNumber | None:

@@ -169,9 +169,10 @@ def test_twenty_concurrent_duplicate_webhooks_send_one_text(
 def test_stop_between_enqueue_and_send_means_no_text(business_tenant, worker, private_redis, stub):
     worker.stop()
     call = missed_call(business_tenant, CALLER)
-    message = textback_for(call.sid)
-    assert message.status == Message.Status.PENDING
-    assert message.enqueued_at is not None  # the task is waiting in Redis
+    # The call is decided; its text-back's task is waiting in Redis for a worker.
+    assert Call.objects.get(call_sid=call.sid).outcome == Call.Outcome.MISSED
+    assert not private_redis.queue_is_idle()
+    assert not Message.objects.filter(call__call_sid=call.sid).exists()
 
     stop = TwilioClient().post(
         "/webhooks/twilio/sms/incoming/",
@@ -186,8 +187,9 @@ def test_stop_between_enqueue_and_send_means_no_text(business_tenant, worker, pr
     assert stop.status_code == 200
 
     worker.start()
-    message = wait_for_status(message.pk, Message.Status.CANCELED)
     wait_for_idle_queue(private_redis)
+    message = textback_for(call.sid)
+    assert message.status == Message.Status.CANCELED
     assert "opted out" in message.error_message
     assert stub.requests == []
 

@@ -6,6 +6,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from calls.models import Call
 from consent.models import ConsentEvent
 from consent.services import record_event
 from messaging import gateway, services, texts
@@ -147,7 +148,7 @@ def test_an_opted_out_number_is_never_texted_back(missed_call, tenant, outbox):
 def test_a_claimed_message_is_not_sent_by_a_second_task(missed_call):
     call = missed_call(send=False)
     message = Message.objects.get(call=call)
-    assert services._claim(message.pk) is True
+    assert services._claim(message.pk) == 1  # claimed: its first attempt
     assert services.deliver(message_id=message.pk) == "not-claimed"
 
 
@@ -249,22 +250,60 @@ def test_a_message_abandoned_mid_send_becomes_unknown_not_resent(missed_call, ou
     assert outbox == []
 
 
+def redis_down(*args, **kwargs):
+    raise ConnectionError("redis down")
+
+
 def test_the_sweep_sends_what_the_broker_never_got(missed_call, outbox, monkeypatch):
     from messaging import tasks
 
-    real_apply_async = tasks.send_message.apply_async
-
-    def redis_down(*args, **kwargs):
-        raise ConnectionError("redis down")
-
+    monkeypatch.setattr(tasks.text_back, "apply_async", redis_down)
     monkeypatch.setattr(tasks.send_message, "apply_async", redis_down)
     call = missed_call()
-    assert outbox == []
-    monkeypatch.setattr(tasks.send_message, "apply_async", real_apply_async)
+    # Handed off in the webhook itself: the caller's text-back waits in the database.
+    message = Message.objects.get(call=call)
+    assert (message.status, message.enqueued_at, outbox) == ("pending", None, [])
+    monkeypatch.undo()
     Message.objects.filter(call=call).update(created_at=timezone.now() - timedelta(minutes=1))
     assert services.sweep_due_messages() == 1
     assert len(outbox) == 1
     assert services.sweep_due_messages() == 0
+    assert len(outbox) == 1
+
+
+def test_a_call_the_broker_never_got_is_handed_off_once_by_the_calls_sweep(
+    missed_call, outbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    from calls.services import sweep_undecided_and_unhanded
+    from messaging import tasks
+
+    # The web process died between deciding the call and publishing its text-back.
+    monkeypatch.setattr(tasks.text_back, "apply_async", lambda *a, **kw: None)
+    call = missed_call()
+    assert not Message.objects.filter(call=call).exists()
+    assert sweep_undecided_and_unhanded() == 0  # not yet: the task may still come
+    Call.objects.filter(pk=call.pk).update(decided_at=timezone.now() - timedelta(seconds=30))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_undecided_and_unhanded() == 1
+    assert len(outbox) == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_undecided_and_unhanded() == 0
+    assert services.text_back(call_id=call.pk) == ""  # the late task finds nothing to do
+    assert len(outbox) == 1
+
+
+def test_a_redelivered_text_back_task_sends_once(missed_call, outbox, monkeypatch):
+    from messaging import tasks
+
+    published = []
+    monkeypatch.setattr(tasks.text_back, "apply_async", lambda args, **kw: published.append(args))
+    call = missed_call()
+    assert published == [(call.pk,)]
+    # The worker handed the call off, then died before sending: the task comes back.
+    services.hand_off(call_id=call.pk)
+    assert outbox == []
+    assert services.text_back(call_id=call.pk) == "queued"
+    assert services.text_back(call_id=call.pk) == ""
     assert len(outbox) == 1
 
 
@@ -279,10 +318,8 @@ def test_the_sweep_republishes_a_message_stuck_unclaimed_for_minutes(missed_call
 def test_enqueue_survives_a_dead_broker(missed_call, monkeypatch):
     from messaging import tasks
 
-    def broken(*args, **kwargs):
-        raise ConnectionError("redis down")
-
-    monkeypatch.setattr(tasks.send_message, "apply_async", broken)
+    monkeypatch.setattr(tasks.text_back, "apply_async", redis_down)
+    monkeypatch.setattr(tasks.send_message, "apply_async", redis_down)
     call = missed_call()
     message = Message.objects.get(call=call)
     assert (message.status, message.enqueued_at) == ("pending", None)

@@ -91,7 +91,7 @@ def test_it_reads_postgres_redis_and_twilio_from_the_environment():
         TWILIO_AUTH_TOKEN="tok",
         TWILIO_API_BASE_URL="http://127.0.0.1:4010/",
     )
-    assert s["ENGINE"] == "django.db.backends.postgresql"
+    assert s["ENGINE"] == "lasso.postgresql"  # Django's, pinging only idle connections
     assert s["NAME"] == "lasso"
     assert s["EAGER"] is False
     assert s["BROKER"] == "redis://cache.internal:6379/2"
