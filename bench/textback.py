@@ -60,10 +60,11 @@ BUSINESS_NUMBER = "+14155550100"
 FORWARD_TO = "+13125550100"
 VOICE = "/webhooks/twilio/voice/"
 
-# As production runs it (docker-compose.yml: --workers 3 --threads 4, gthread): a webhook
-# waiting on PostgreSQL or Redis leaves its worker's other threads to take the next one.
+# Sync workers, as every figure in bench/README.md was taken. Production's gthread
+# (docker-compose.yml: --threads 4) doubles the signed webhooks' closed-loop throughput but
+# costs more CPU per call (a connection per thread): both in bench/README.md.
 GUNICORN_WORKERS = 3
-GUNICORN_THREADS = 4
+GUNICORN_THREADS = 1
 CELERY_POOL = "prefork"
 CELERY_CONCURRENCY = 2
 
