@@ -124,6 +124,8 @@ def brand_complete(e: Evidence) -> Check:
             ("contact's last name", r.contact_last_name),
             ("contact's email", r.contact_email),
             ("contact's phone", r.contact_phone),
+            ("contact's title", r.contact_title),
+            ("contact's position", r.contact_position),
         ]
         if not value.strip()
     ]
@@ -133,6 +135,11 @@ def brand_complete(e: Evidence) -> Check:
         problems.append(
             "Enter the EIN as nine digits (12-3456789), exactly as on the IRS letter, or choose "
             "sole proprietor if the business has none."
+        )
+    if r.entity_type == CarrierRegistration.EntityType.COMPANY and not r.business_type:
+        problems.append(
+            "Choose the business type (corporation, LLC, partnership…) as registered with "
+            "the state: the brand is checked against the state's records."
         )
     if r.region and not re.fullmatch(r"[A-Z]{2}", r.region.strip()):
         problems.append("Write the state as two capital letters, e.g. NY.")

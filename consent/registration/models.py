@@ -22,6 +22,24 @@ class CarrierRegistration(models.Model):
         COMPANY = "company", "Company with an EIN"
         SOLE_PROPRIETOR = "sole_proprietor", "Sole proprietor (no EIN)"
 
+    class BusinessType(models.TextChoices):
+        # Twilio's business_type values for a business with a tax id.
+        CORPORATION = "Corporation", "Corporation"
+        LLC = "Limited Liability Corporation", "Limited liability company (LLC)"
+        PARTNERSHIP = "Partnership", "Partnership"
+        CO_OPERATIVE = "Co-operative", "Co-operative"
+        NON_PROFIT = "Non-profit Corporation", "Non-profit corporation"
+
+    class Position(models.TextChoices):
+        # Twilio's job_position values for the authorised representative.
+        CEO = "CEO", "CEO"
+        CFO = "CFO", "CFO"
+        GM = "GM", "General manager"
+        VP = "VP", "Vice president"
+        DIRECTOR = "Director", "Director"
+        GENERAL_COUNSEL = "General Counsel", "General counsel"
+        OTHER = "Other", "Other (owner, partner…)"
+
     class Vertical(models.TextChoices):
         # Twilio's business_industry values that fit the service businesses Lasso serves.
         CONSTRUCTION = "CONSTRUCTION", "Construction and trades"
@@ -59,6 +77,12 @@ class CarrierRegistration(models.Model):
         max_length=16, choices=EntityType.choices, default=EntityType.COMPANY
     )
     ein = models.CharField("EIN", max_length=10, blank=True, help_text="Nine digits: 12-3456789.")
+    business_type = models.CharField(
+        max_length=32,
+        choices=BusinessType.choices,
+        blank=True,
+        help_text="As registered with the state (a company with an EIN).",
+    )
     street = models.CharField(max_length=120, blank=True)
     city = models.CharField(max_length=80, blank=True)
     region = models.CharField("State", max_length=2, blank=True, help_text="Two letters: NY.")
@@ -67,6 +91,15 @@ class CarrierRegistration(models.Model):
     vertical = models.CharField(max_length=16, choices=Vertical.choices, blank=True)
     contact_first_name = models.CharField(max_length=60, blank=True)
     contact_last_name = models.CharField(max_length=60, blank=True)
+    contact_title = models.CharField(
+        "Contact's title",
+        max_length=60,
+        blank=True,
+        help_text="The authorised representative's title at the business, e.g. Owner.",
+    )
+    contact_position = models.CharField(
+        "Contact's position", max_length=16, choices=Position.choices, blank=True
+    )
     contact_email = models.EmailField(blank=True)
     contact_phone = models.CharField(max_length=20, blank=True, help_text="+1 and ten digits.")
     # Declared to carriers; the lint holds them to what the samples really contain.

@@ -93,21 +93,12 @@ class Step:
 
 
 # --- what each step sends ------------------------------------------------------------------
-def _business_type(legal_name: str) -> str:
-    lowered = legal_name.lower()
-    if "llc" in lowered or "l.l.c" in lowered:
-        return "Limited Liability Corporation"
-    if any(word in lowered for word in ("partnership", " lp", " llp")):
-        return "Partnership"
-    return "Corporation"
-
-
 def business_information(ctx: Context) -> dict[str, object]:
     r = ctx.registration
     return {
         "business_name": r.legal_name,
         "business_identity": "direct_customer",
-        "business_type": _business_type(r.legal_name),
+        "business_type": r.business_type,
         "business_industry": r.vertical,
         "business_registration_identifier": "EIN",
         "business_registration_number": r.ein.replace("-", ""),
@@ -124,13 +115,14 @@ def representative(ctx: Context) -> dict[str, object]:
         "last_name": r.contact_last_name,
         "email": r.contact_email,
         "phone_number": r.contact_phone,
-        "business_title": "Owner",
-        "job_position": "Other",
+        "business_title": r.contact_title,
+        "job_position": r.contact_position,
     }
 
 
 def a2p_information(ctx: Context) -> dict[str, object]:
-    return {"company_type": "private"}
+    non_profit = ctx.registration.business_type == CarrierRegistration.BusinessType.NON_PROFIT
+    return {"company_type": "non-profit" if non_profit else "private"}
 
 
 def address(ctx: Context) -> dict[str, str]:

@@ -22,6 +22,7 @@ def complete_brand(business, **overrides) -> CarrierRegistration:
         "legal_name": f"{business.name} LLC",
         "entity_type": CarrierRegistration.EntityType.COMPANY,
         "ein": "12-3456789",
+        "business_type": CarrierRegistration.BusinessType.LLC,
         "street": "1 Main St",
         "city": "Springfield",
         "region": "IL",
@@ -30,6 +31,8 @@ def complete_brand(business, **overrides) -> CarrierRegistration:
         "vertical": CarrierRegistration.Vertical.CONSTRUCTION,
         "contact_first_name": "Ada",
         "contact_last_name": "Lovelace",
+        "contact_title": "Owner",
+        "contact_position": CarrierRegistration.Position.OTHER,
         "contact_email": "ada@acmeplumbing.example.com",
         "contact_phone": "+12175550100",
         # The default business answers HELP with a phone number.

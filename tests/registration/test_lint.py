@@ -70,6 +70,26 @@ def test_it_requires_an_ein_from_a_company_but_not_from_a_sole_proprietor(busine
     assert result(evidence(business), "brand_complete").passed
 
 
+def test_it_requires_the_business_type_of_a_company_but_not_of_a_sole_proprietor(business):
+    complete_brand(business, business_type="")
+    failed = result(evidence(business), "brand_complete")
+    assert not failed.passed and "business type" in failed.fix
+
+    complete_brand(
+        business,
+        business_type="",
+        ein="",
+        entity_type=CarrierRegistration.EntityType.SOLE_PROPRIETOR,
+    )
+    assert result(evidence(business), "brand_complete").passed
+
+
+def test_it_requires_the_representative_s_title_and_position(business):
+    complete_brand(business, contact_title="", contact_position="")
+    fix = result(evidence(business), "brand_complete").fix
+    assert "contact's title" in fix and "contact's position" in fix
+
+
 def test_it_names_every_missing_brand_fact(business):
     complete_brand(business, street="", contact_email="", website="http://acme.example.com")
     fix = result(evidence(business), "brand_complete").fix

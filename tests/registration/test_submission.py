@@ -7,6 +7,8 @@ test_submission_against_prism checks the same requests against Twilio's specs.""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.utils.html import escape
 
@@ -89,7 +91,18 @@ def test_it_submits_the_profile_brand_and_service_and_waits_for_the_brand(
     [trust] = ready.creates(r"^/v1/TrustProducts$")
     assert form(profile, "PolicySid") == "RNdfbf3fae0e1107f8aded0e7cead80bf5"
     assert form(trust, "PolicySid") == "RNb0d4771c2c98518d916a3d4cd70a8f8b"
-    kinds = sorted(form(r, "Type") for r in ready.creates(r"^/v1/EndUsers$"))
+    end_users = {form(r, "Type"): r for r in ready.creates(r"^/v1/EndUsers$")}
+    # What the owner said about the business and its representative, as Twilio asks it.
+    business = json.loads(form(end_users["customer_profile_business_information"], "Attributes"))
+    person = json.loads(form(end_users["authorized_representative_1"], "Attributes"))
+    a2p = json.loads(form(end_users["us_a2p_messaging_profile_information"], "Attributes"))
+    assert (business["business_type"], business["business_registration_number"]) == (
+        "Limited Liability Corporation",
+        "123456789",
+    )
+    assert (person["business_title"], person["job_position"]) == ("Owner", "Other")
+    assert a2p["company_type"] == "private"
+    kinds = sorted(end_users)
     assert kinds == [
         "authorized_representative_1",
         "customer_profile_business_information",
