@@ -400,10 +400,34 @@ class Driver:
         return result
 
 
+@dataclass
+class Throughput:
+    per_second: float
+    errors: int
+    requests: int
+    cpu: dict[str, float]  # CPU seconds by component over the phase
+
+    def ms_per_request(self, component: str) -> float:
+        return self.cpu.get(component, 0.0) * 1000 / self.requests if self.requests else 0.0
+
+
+def measured_throughput(
+    driver: Driver, meter: CpuMeter, *, bare: bool, seconds: float, clients: int
+) -> Throughput:
+    """`throughput`, with the CPU each of Lasso's processes spent meanwhile."""
+    meter.start()
+    per_second, errors, requests = throughput(
+        driver, bare=bare, seconds=seconds, clients=clients, first_caller=0
+    )
+    meter.stop()
+    return Throughput(per_second, errors, requests, meter.by_component())
+
+
 def throughput(
     driver: Driver, *, bare: bool, seconds: float, clients: int, first_caller: int
-) -> tuple[float, int]:
-    """(answered requests per second, errors), closed loop: `clients` threads each send their
+) -> tuple[float, int, int]:
+    """(answered requests per second, errors, answered requests), closed loop: `clients`
+    threads each send their
     next request as soon as the last is answered. bare: POST the bench's empty view with a
     webhook's body; else play signed missed calls (incoming, then dial-complete), each from
     a new caller numbered from `first_caller`, whose text-backs the worker sends meanwhile."""
@@ -451,7 +475,7 @@ def throughput(
     for thread in threads:
         thread.join()
     elapsed = time.monotonic() - started
-    return sum(answered) / elapsed, sum(errors)
+    return sum(answered) / elapsed, sum(errors), sum(answered)
 
 
 def callers(count: int, area: str = "212") -> list[str]:
@@ -617,14 +641,22 @@ def report(
     return all(checks.values())
 
 
-def report_throughput(bare: tuple[float, int], signed: tuple[float, int], clients: int) -> bool:
-    ratio = signed[0] / bare[0] if bare[0] else 0.0
+def report_throughput(bare: Throughput, signed: Throughput, clients: int) -> bool:
+    ratio = signed.per_second / bare.per_second if bare.per_second else 0.0
     print(
         f"throughput, {clients} clients in a closed loop, same gunicorn: bare view "
-        f"{bare[0]:.0f} req/s ({bare[1]} errors); signed missed-call webhooks {signed[0]:.0f} "
-        f"req/s ({signed[1]} errors), with the worker sending their texts meanwhile"
+        f"{bare.per_second:.0f} req/s ({bare.errors} errors); signed missed-call webhooks "
+        f"{signed.per_second:.0f} req/s ({signed.errors} errors), with the worker sending "
+        "their texts meanwhile"
     )
-    ok = ratio >= TARGET_THROUGHPUT_RATIO and bare[1] == 0 and signed[1] == 0
+    parts = ("gunicorn", "celery-worker", "postgres", "redis")
+    print(
+        "  CPU ms per request: bare view "
+        + " ".join(f"{p} {bare.ms_per_request(p):.2f}" for p in parts)
+        + "; signed webhook "
+        + " ".join(f"{p} {signed.ms_per_request(p):.2f}" for p in parts)
+    )
+    ok = ratio >= TARGET_THROUGHPUT_RATIO and bare.errors == 0 and signed.errors == 0
     print(
         f"  target signed webhooks >= {TARGET_THROUGHPUT_RATIO:.0%} of the bare view: "
         f"{ratio:.0%}, {'met' if ok else 'MISSED'}"
@@ -995,19 +1027,15 @@ def run(
     records = json.loads(body) if status == 200 else []
     met = report(args, results, records, message_statuses(bench_db_url), cpu)
     if args.throughput_seconds > 0:
-        bare = throughput(
-            driver,
-            bare=True,
-            seconds=args.throughput_seconds,
-            clients=args.throughput_clients,
-            first_caller=0,
-        )
-        signed = throughput(
-            driver,
-            bare=False,
-            seconds=args.throughput_seconds,
-            clients=args.throughput_clients,
-            first_caller=0,
+        bare, signed = (
+            measured_throughput(
+                driver,
+                CpuMeter(procs, admin, args.db_name),
+                bare=side,
+                seconds=args.throughput_seconds,
+                clients=args.throughput_clients,
+            )
+            for side in (True, False)
         )
         met = report_throughput(bare, signed, args.throughput_clients) and met
     print("all targets met" if met else "some targets MISSED")
