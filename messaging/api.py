@@ -48,8 +48,8 @@ class ConversationSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_opted_out(self, conversation: Conversation) -> bool:
-        # The selectors annotate the latest STOP/START from the consent ledger.
-        return getattr(conversation, "consent_state", None) in OPT_OUT_KINDS
+        # The conversation's copy of the ledger's latest STOP/START (messaging.consent_state).
+        return conversation.consent_state in OPT_OUT_KINDS
 
 
 class ConversationDetailSerializer(ConversationSerializer):
