@@ -31,6 +31,10 @@ from django.db.models.fields import Field
 @cache
 def _insert_sql(model: type[Model], returning: tuple[str, ...]) -> tuple[str, tuple[Any, ...]]:
     meta = model._meta
+    unsupported = [f.name for f in meta.concrete_fields if f.generated or f.has_db_default()]
+    if unsupported:
+        # The database would have to fill these in; this statement writes every column.
+        raise TypeError(f"insert_new cannot write {model.__name__}.{', '.join(unsupported)}")
     fields = tuple(f for f in meta.concrete_fields if not f.primary_key or f.has_default())
     quote = connection.ops.quote_name
     columns = ", ".join(quote(f.column) for f in fields)
