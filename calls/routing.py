@@ -70,8 +70,8 @@ def routing_for(*, number: TwilioNumber, business: Business | None = None) -> Ro
     """The routing of a number as the database holds it now."""
     business = business or number.business
     return Routing(
-        number=str(number.phone_number),
-        forward_to=str(number.forward_to or ""),
+        number=number.e164,
+        forward_to=number.forward_to_e164,
         mode=number.mode,
         screening=business.screening_enabled and number.mode == TwilioNumber.Mode.FORWARD,
         ring_timeout=business.ring_timeout_seconds,

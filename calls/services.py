@@ -218,7 +218,7 @@ def record_incoming(
         "account_sid": account_sid(account),
         "from_raw": from_raw[:64],
         "from_number": normalize_caller(from_raw),
-        "to_number": str(number.phone_number),
+        "to_number": number.e164,
         "forwarded_from": forwarding_number(forwarded_from),
         "called_via": forwarding_number(called_via),
         "mode": number.mode,
@@ -235,7 +235,7 @@ def record_incoming(
     if not created:
         call = Call.objects.get(call_sid=call_sid)
     if call.business_id != business.pk or is_other_line(
-        call=call, to=str(number.phone_number), account=account_sid(account)
+        call=call, to=number.e164, account=account_sid(account)
     ):
         logger.error(
             "CallSid %s is stored for business %s (to %s) but came for business %s (to %s); "
@@ -250,7 +250,7 @@ def record_incoming(
     if number.mode == TwilioNumber.Mode.MISSED_ONLY:
         # The carrier forwards only unanswered calls here: every call is missed.
         decide(business=business, call=call, verdict=(Call.Outcome.MISSED, "forwarded-unanswered"))
-    elif not number.forward_to:
+    elif not number.forward_to_e164:
         # Nothing to ring: waiting for a status callback would only delay the text-back.
         logger.error("number %s has no forward-to number; call %s is missed", number, call_sid)
         decide(business=business, call=call, verdict=(Call.Outcome.MISSED, "no-forward-number"))

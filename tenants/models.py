@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
 from phonenumber_field.modelfields import PhoneNumberField
+from phonenumber_field.phonenumber import PhoneNumber
 
 DEFAULT_QUALIFYING_QUESTION = "What can we help with today?"
 TEXTBACK_FRESH_MINUTES_MIN = 5
@@ -127,6 +128,13 @@ class Business(models.Model):
         return self.name
 
 
+def stored_e164(value: object) -> str:
+    """A PhoneNumberField's value as E.164 text, or "" when empty, without re-validating."""
+    if isinstance(value, PhoneNumber):
+        return value.as_e164 if value.national_number else ""
+    return str(value or "")
+
+
 class TwilioNumber(models.Model):
     class Mode(models.TextChoices):
         FORWARD = "forward", "Forward: Lasso rings the business"
@@ -154,6 +162,17 @@ class TwilioNumber(models.Model):
 
     def __str__(self) -> str:
         return str(self.phone_number)
+
+    @property
+    def e164(self) -> str:
+        """The number as stored, in E.164. Every voice webhook reads it: str() would run
+        libphonenumber's full validity check each time, which was done when it was saved."""
+        return stored_e164(self.phone_number)
+
+    @property
+    def forward_to_e164(self) -> str:
+        """The forward-to number in E.164, or "" when there is none (as `e164`)."""
+        return stored_e164(self.forward_to)
 
     def clean(self) -> None:
         if self.mode == self.Mode.FORWARD and not self.forward_to:
