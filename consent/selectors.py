@@ -46,14 +46,7 @@ def events_for(*, business: Business, phone_number: str) -> QuerySet[ConsentEven
 
 
 def is_opted_out(*, business: Business, phone_number: str) -> bool:
-    latest = (
-        events_for(business=business, phone_number=phone_number)
-        .filter(kind__in=STATE_KINDS)
-        .order_by("-occurred_at", "-id")
-        .values_list("kind", flat=True)
-        .first()
-    )
-    return latest in OPT_OUT_KINDS
+    return ledger_facts(business_id=business.pk, phone_number=phone_number)[0] in OPT_OUT_KINDS
 
 
 def ledger_facts(

@@ -153,44 +153,39 @@ def _attributes(values: dict[str, object]) -> str:
 
 
 # --- Trust Hub: bundles (customer profile, A2P trust product) ------------------------------
-def create_customer_profile(*, account: Credentials, friendly_name: str, email: str) -> str:
-    profile = _ask(
-        "creating the customer profile",
-        lambda: _client(account).trusthub.v1.customer_profiles.create(
-            friendly_name=friendly_name, email=email, policy_sid=SECONDARY_PROFILE_POLICY
+# The two Trust Hub bundles, by the `kind` the rest of this module takes: what Twilio calls
+# each, its policy, and its collection.
+BUNDLES = {
+    "profile": ("the customer profile", SECONDARY_PROFILE_POLICY, "customer_profiles"),
+    "trust": ("the A2P trust product", A2P_PROFILE_POLICY, "trust_products"),
+}
+
+
+def _named(found: object, friendly_name: str) -> str:
+    """The SID of the listed resource with this friendly name, or ""."""
+    return next((str(r.sid) for r in found if r.friendly_name == friendly_name), "")  # type: ignore[attr-defined]
+
+
+def create_bundle(*, account: Credentials, kind: str, friendly_name: str, email: str) -> str:
+    what, policy, collection = BUNDLES[kind]
+    bundle = _ask(
+        f"creating {what}",
+        lambda: getattr(_client(account).trusthub.v1, collection).create(
+            friendly_name=friendly_name, email=email, policy_sid=policy
         ),
     )
-    return str(profile.sid)
+    return str(bundle.sid)
 
 
-def find_customer_profile(*, account: Credentials, friendly_name: str) -> str:
+def find_bundle(*, account: Credentials, kind: str, friendly_name: str) -> str:
+    what, _, collection = BUNDLES[kind]
     found = _ask(
-        "looking up the customer profile",
-        lambda: _client(account).trusthub.v1.customer_profiles.list(
+        f"looking up {what}",
+        lambda: getattr(_client(account).trusthub.v1, collection).list(
             friendly_name=friendly_name, limit=LIST_LIMIT
         ),
     )
-    return next((str(p.sid) for p in found if p.friendly_name == friendly_name), "")
-
-
-def create_trust_product(*, account: Credentials, friendly_name: str, email: str) -> str:
-    product = _ask(
-        "creating the A2P trust product",
-        lambda: _client(account).trusthub.v1.trust_products.create(
-            friendly_name=friendly_name, email=email, policy_sid=A2P_PROFILE_POLICY
-        ),
-    )
-    return str(product.sid)
-
-
-def find_trust_product(*, account: Credentials, friendly_name: str) -> str:
-    found = _ask(
-        "looking up the A2P trust product",
-        lambda: _client(account).trusthub.v1.trust_products.list(
-            friendly_name=friendly_name, limit=LIST_LIMIT
-        ),
-    )
-    return next((str(p.sid) for p in found if p.friendly_name == friendly_name), "")
+    return _named(found, friendly_name)
 
 
 def create_end_user(
@@ -210,7 +205,7 @@ def find_end_user(*, account: Credentials, friendly_name: str) -> str:
         "looking up an end user",
         lambda: _client(account).trusthub.v1.end_users.list(limit=LIST_LIMIT),
     )
-    return next((str(u.sid) for u in found if u.friendly_name == friendly_name), "")
+    return _named(found, friendly_name)
 
 
 def update_end_user(*, account: Credentials, sid: str, attributes: dict[str, object]) -> None:
@@ -237,7 +232,7 @@ def find_address(*, account: Credentials, friendly_name: str) -> str:
         "looking up the address",
         lambda: _client(account).addresses.list(friendly_name=friendly_name, limit=LIST_LIMIT),
     )
-    return next((str(a.sid) for a in found if a.friendly_name == friendly_name), "")
+    return _named(found, friendly_name)
 
 
 def update_address(*, account: Credentials, sid: str, address: dict[str, str]) -> None:
@@ -261,38 +256,35 @@ def find_supporting_document(*, account: Credentials, friendly_name: str) -> str
         "looking up the address document",
         lambda: _client(account).trusthub.v1.supporting_documents.list(limit=LIST_LIMIT),
     )
-    return next((str(d.sid) for d in found if d.friendly_name == friendly_name), "")
+    return _named(found, friendly_name)
 
 
 def _bundle(account: Credentials, kind: str, sid: str):  # type: ignore[no-untyped-def]
-    trusthub = _client(account).trusthub.v1
-    return trusthub.customer_profiles(sid) if kind == "profile" else trusthub.trust_products(sid)
+    return getattr(_client(account).trusthub.v1, BUNDLES[kind][2])(sid)
+
+
+def _of_bundle(account: Credentials, kind: str, sid: str, what: str):  # type: ignore[no-untyped-def]
+    """The bundle's sub-collection `what` ("entity_assignments", "evaluations"): the SDK
+    names it after the bundle's own collection."""
+    return getattr(_bundle(account, kind, sid), f"{BUNDLES[kind][2]}_{what}")
 
 
 def assign(*, account: Credentials, kind: str, bundle_sid: str, object_sid: str) -> str:
     """Attach an end user, document or bundle to the customer profile ("profile") or the
     trust product ("trust")."""
-    assignments = _bundle(account, kind, bundle_sid)
     attached = _ask(
         f"attaching {object_sid}",
-        lambda: (
-            assignments.customer_profiles_entity_assignments
-            if kind == "profile"
-            else assignments.trust_products_entity_assignments
-        ).create(object_sid=object_sid),
+        lambda: _of_bundle(account, kind, bundle_sid, "entity_assignments").create(
+            object_sid=object_sid
+        ),
     )
     return str(attached.sid)
 
 
 def find_assignment(*, account: Credentials, kind: str, bundle_sid: str, object_sid: str) -> str:
-    assignments = _bundle(account, kind, bundle_sid)
     found = _ask(
         f"looking up the attachment of {object_sid}",
-        lambda: (
-            assignments.customer_profiles_entity_assignments
-            if kind == "profile"
-            else assignments.trust_products_entity_assignments
-        ).list(limit=LIST_LIMIT),
+        lambda: _of_bundle(account, kind, bundle_sid, "entity_assignments").list(limit=LIST_LIMIT),
     )
     return next((str(a.sid) for a in found if a.object_sid == object_sid), "")
 
@@ -300,15 +292,10 @@ def find_assignment(*, account: Credentials, kind: str, bundle_sid: str, object_
 def evaluate(*, account: Credentials, kind: str, bundle_sid: str) -> tuple[str, Review]:
     """Ask Twilio whether the bundle is complete: (the evaluation's SID, its verdict with
     every requirement that failed)."""
-    bundle = _bundle(account, kind, bundle_sid)
-    policy = SECONDARY_PROFILE_POLICY if kind == "profile" else A2P_PROFILE_POLICY
+    policy = BUNDLES[kind][1]
     evaluation = _ask(
         "evaluating the bundle",
-        lambda: (
-            bundle.customer_profiles_evaluations
-            if kind == "profile"
-            else bundle.trust_products_evaluations
-        ).create(policy_sid=policy),
+        lambda: _of_bundle(account, kind, bundle_sid, "evaluations").create(policy_sid=policy),
     )
     return str(evaluation.sid), Review(
         str(evaluation.status or ""), problems_of(evaluation.results)
@@ -393,7 +380,7 @@ def find_service(*, account: Credentials, friendly_name: str) -> str:
         "looking up the Messaging Service",
         lambda: _client(account).messaging.v1.services.list(limit=LIST_LIMIT),
     )
-    return next((str(s.sid) for s in found if s.friendly_name == friendly_name), "")
+    return _named(found, friendly_name)
 
 
 def find_number_sid(*, account: Credentials, phone_number: str) -> str:

@@ -205,6 +205,23 @@ def _evaluate(kind: str, bundle: str) -> Callable[[Context], Made]:
     return run
 
 
+def _bundle_step(key: str, kind: str) -> dict:
+    """Create (or find) one of the two Trust Hub bundles, named after its step."""
+    return {
+        "create": lambda ctx: Made(
+            twilio.create_bundle(
+                account=ctx.account,
+                kind=kind,
+                friendly_name=ctx.name(key),
+                email=ctx.registration.contact_email,
+            )
+        ),
+        "find": lambda ctx: twilio.find_bundle(
+            account=ctx.account, kind=kind, friendly_name=ctx.name(key)
+        ),
+    }
+
+
 def _submit(kind: str, bundle: str) -> dict:
     def find(ctx: Context) -> str:
         # Submitted already when Twilio holds it past draft.
@@ -283,16 +300,7 @@ STEPS: list[Step] = [
         "customer_profile",
         "Customer profile",
         "profile",
-        create=lambda ctx: Made(
-            twilio.create_customer_profile(
-                account=ctx.account,
-                friendly_name=ctx.name("customer_profile"),
-                email=ctx.registration.contact_email,
-            )
-        ),
-        find=lambda ctx: twilio.find_customer_profile(
-            account=ctx.account, friendly_name=ctx.name("customer_profile")
-        ),
+        **_bundle_step("customer_profile", "profile"),
     ),
     Step(
         "business_information",
@@ -381,16 +389,7 @@ STEPS: list[Step] = [
         "trust_product",
         "A2P profile",
         "trust",
-        create=lambda ctx: Made(
-            twilio.create_trust_product(
-                account=ctx.account,
-                friendly_name=ctx.name("trust_product"),
-                email=ctx.registration.contact_email,
-            )
-        ),
-        find=lambda ctx: twilio.find_trust_product(
-            account=ctx.account, friendly_name=ctx.name("trust_product")
-        ),
+        **_bundle_step("trust_product", "trust"),
     ),
     Step(
         "a2p_information",
