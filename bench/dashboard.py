@@ -33,7 +33,8 @@ from tests.waiting import free_port  # noqa: E402 - needs the repository on the 
 
 # One database per run: two runs at once (another engineer, CI) never drop each other's.
 DB_NAME = f"lasso_bench_dashboard_{os.getpid()}"
-PG = "postgres://lasso:lasso@127.0.0.1:5432"
+# The server of $DATABASE_URL (as bench/textback.py), its database name replaced per run.
+PG = os.environ.get("DATABASE_URL", "postgres://lasso:lasso@127.0.0.1:5432/lasso").rsplit("/", 1)[0]
 PASSWORD = "bench-password-1234"
 TARGET_P95_MS = 60.0
 STATIC_ROOT = Path(tempfile.gettempdir()) / f"lasso-bench-dashboard-static-{os.getpid()}"
