@@ -52,10 +52,11 @@ def note_degraded() -> None:
         logger.warning("outage: could not note a degraded answer in Redis: %s", exc)
 
 
-def mark_accepted(*, call_sid: str) -> None:
-    """A person pressed a key on the screen of a call the database could not be told of."""
+def mark_accepted(*, call_sid: str, seconds: int = ACCEPTED_KEPT) -> None:
+    """A person pressed a key on the screen of a call the database could not be told of
+    (or whose dial result is answered from Redis: calls.voice_queue)."""
     try:
-        cache.set(ACCEPTED.format(call_sid=call_sid), timezone.now().isoformat(), ACCEPTED_KEPT)
+        cache.set(ACCEPTED.format(call_sid=call_sid), timezone.now().isoformat(), seconds)
     except Exception as exc:
         logger.warning("outage: could not keep the screen keypress of %s: %s", call_sid, exc)
 

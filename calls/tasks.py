@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from calls import numbers, reconcile, routing, services
+from calls import numbers, reconcile, routing, services, voice_queue
 from calls.models import Call
 
 
@@ -36,3 +36,15 @@ def sync_numbers() -> int:
 def reconcile_outages() -> int:
     """Every minute: the scheduler's heartbeat, and the calls of any outage that ended."""
     return reconcile.run()
+
+
+@shared_task(ignore_result=True)
+def apply_voice_events() -> int:
+    """Published by the webhook that queued an event for an idle stream."""
+    return voice_queue.drain()
+
+
+@shared_task(ignore_result=True)
+def reclaim_voice_events() -> int:
+    """Every minute: events a drain read and never applied, and any a lost publish left."""
+    return voice_queue.drain(reclaim=True)

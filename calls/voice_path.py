@@ -23,7 +23,9 @@ LOCK_TIMEOUT_MS = 1000
 
 
 @contextmanager
-def bounded_database() -> Iterator[None]:
+def bounded_database(
+    statement_ms: int = STATEMENT_TIMEOUT_MS, lock_ms: int = LOCK_TIMEOUT_MS
+) -> Iterator[None]:
     """One transaction in which every statement and lock wait has a deadline."""
     with transaction.atomic():
         if connection.vendor == "postgresql":
@@ -31,6 +33,6 @@ def bounded_database() -> Iterator[None]:
                 cursor.execute(
                     "SELECT set_config('statement_timeout', %s, true),"
                     " set_config('lock_timeout', %s, true)",
-                    [f"{STATEMENT_TIMEOUT_MS}ms", f"{LOCK_TIMEOUT_MS}ms"],
+                    [f"{statement_ms}ms", f"{lock_ms}ms"],
                 )
         yield

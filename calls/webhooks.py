@@ -25,10 +25,11 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import replace
+from datetime import datetime
 
 from django.http import HttpRequest, HttpResponse
 
-from calls import outage, services, twiml, voicemail, webhook_urls
+from calls import outage, services, twiml, voice_queue, voicemail, webhook_urls
 from calls.models import Call
 from calls.routing import Routing, cached, routing_for
 from calls.voice_path import bounded_database
@@ -53,6 +54,11 @@ def _no_content() -> HttpResponse:
 def _sid(request: HttpRequest, name: str = "CallSid") -> str:
     value = request.POST.get(name, "").strip()
     return value if SID.match(value) else ""
+
+
+def sid_of(request: HttpRequest) -> str:
+    """The request's CallSid when it is one, else ""."""
+    return _sid(request)
 
 
 def _int(value: str) -> int | None:
@@ -86,6 +92,15 @@ def _stored_call(request: HttpRequest, where: str) -> tuple[Call | None, bool]:
         )
         return call, True
     return call, False
+
+
+def _accepted_meanwhile(call: Call) -> None:
+    """A screen keypress kept in Redis (it came before its call reached the database)."""
+    at = outage.accepted_at(call_sid=call.call_sid)
+    if at is not None and services.record_screen_accepted(
+        business=call.business, call_sid=call.call_sid, at=at
+    ):
+        call.accepted_at = at
 
 
 def _conflict() -> HttpResponse:
@@ -123,11 +138,7 @@ def _record_from_callback(request: HttpRequest, where: str) -> tuple[Call | None
     call = incoming_call.call
     if incoming_call.created and call.screening:
         # A keypress on the screen while the database was away was kept in Redis.
-        at = outage.accepted_at(call_sid=call_sid)
-        if at is not None and services.record_screen_accepted(
-            business=call.business, call_sid=call_sid, at=at
-        ):
-            call.accepted_at = at
+        _accepted_meanwhile(call)
     logger.info("voice/%s: %s recorded from a callback", where, call_sid)
     return call, False
 
@@ -182,9 +193,12 @@ def incoming(request: HttpRequest) -> HttpResponse:
             "voice/incoming: malformed (CallSid=%r To=%r)", request.POST.get("CallSid"), to
         )
         return _twiml(twiml.bad_request(), status=400)
+    queued = voice_queue.append(request, "incoming")
+    if queued is not None:
+        return _answer_incoming(queued.routing)
     try:
         with bounded_database():
-            return _incoming(request, call_sid=call_sid, to=to)
+            return record_incoming_request(request, call_sid=call_sid, to=to)
     except Exception:
         logger.exception("voice/incoming: %s: the database did not answer", call_sid)
     routing = cached(to=to)
@@ -195,12 +209,19 @@ def incoming(request: HttpRequest) -> HttpResponse:
         logger.error("voice/incoming: %s: no cached routing for %s; to the fallback", call_sid, to)
         return HttpResponse("Lasso cannot answer this call now.", status=503)
     logger.warning("voice/incoming: %s answered from the routing cache", call_sid)
+    return _answer_incoming(routing)
+
+
+def _answer_incoming(routing: Routing) -> HttpResponse:
     if routing.forwards:
         return _twiml(_forward(routing))
     return _twiml(_missed(name=routing.business_name, voicemail=routing.voicemail))
 
 
-def _incoming(request: HttpRequest, *, call_sid: str, to: str) -> HttpResponse:
+def record_incoming_request(
+    request: HttpRequest, *, call_sid: str, to: str, at: datetime | None = None
+) -> HttpResponse:
+    """Record the incoming call (when it started: `at`, else now) and answer it."""
     number = number_for_called(to=to)
     if number is None:
         logger.warning("voice/incoming: %s to unknown number %s", call_sid, to)
@@ -213,10 +234,13 @@ def _incoming(request: HttpRequest, *, call_sid: str, to: str) -> HttpResponse:
         account=request.POST.get("AccountSid", ""),
         forwarded_from=request.POST.get("ForwardedFrom", ""),
         called_via=request.POST.get("CalledVia", ""),
+        started_at=at,
     )
     if incoming_call.conflict:
         return _twiml(twiml.refused())
     call = incoming_call.call
+    if incoming_call.created and call.screening:
+        _accepted_meanwhile(call)
     # The screening decided when the call was first recorded holds for its retries too.
     routing = replace(routing_for(number=number), screening=call.screening)
     if call.mode == TwilioNumber.Mode.MISSED_ONLY or not routing.forward_to:
@@ -236,6 +260,10 @@ def screen(request: HttpRequest) -> HttpResponse:
         )
         return _twiml(twiml.goodbye())
     accepted = bool(request.POST.get("Digits", "").strip())
+    if accepted and voice_queue.enabled():
+        # The call's dial result is answered from Redis (calls.voice_queue): keep the
+        # keypress there too, whether or not its call is recorded yet.
+        outage.mark_accepted(call_sid=parent_sid, seconds=voice_queue.ACCEPTED_SECONDS)
     line = request.GET.get("line", "")
     action = webhook_urls.callback("screen", line=line) if line else webhook_urls.callback("screen")
     try:
@@ -261,9 +289,24 @@ def screen(request: HttpRequest) -> HttpResponse:
 def dial_complete(request: HttpRequest) -> HttpResponse:
     call_sid = _sid(request)
     dial_status = request.POST.get("DialCallStatus", "").strip()
+    if call_sid and dial_status in services.DIAL_STATUSES:
+        queued = voice_queue.append(request, "dial-complete")
+        if queued is not None:
+            # As services.derive_outcome: on a screened call a person took it if and only
+            # if they pressed a key (kept in Redis by the screen webhook); otherwise the
+            # dial result says.
+            if queued.routing.screening:
+                answered = queued.accepted
+            else:
+                answered = dial_status in {"completed", "answered"}
+            if answered:
+                return _twiml(twiml.goodbye())
+            return _twiml(
+                _missed(name=queued.routing.business_name, voicemail=queued.routing.voicemail)
+            )
     try:
         with bounded_database():
-            return _dial_complete(request, call_sid=call_sid, dial_status=dial_status)
+            return record_dial_complete_request(request, call_sid=call_sid, dial_status=dial_status)
     except Exception:
         logger.exception("voice/dial-complete: %s: the database did not answer", call_sid)
     routing = cached(to=request.POST.get("To", "").strip())
@@ -286,13 +329,18 @@ def dial_complete(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _dial_complete(request: HttpRequest, *, call_sid: str, dial_status: str) -> HttpResponse:
+def record_dial_complete_request(
+    request: HttpRequest, *, call_sid: str, dial_status: str
+) -> HttpResponse:
+    """Record the <Dial> result, decide the call, and answer it."""
     call, refused = _known_call(request, "dial-complete")
     if refused:
         return _twiml(twiml.refused())
     if call is None:
         return _twiml(twiml.goodbye())
     business = call.business
+    if call.screening and call.accepted_at is None and call.outcome == Call.Outcome.PENDING:
+        _accepted_meanwhile(call)
     if dial_status not in services.DIAL_STATUSES:
         logger.warning("voice/dial-complete: %s unknown DialCallStatus %r", call_sid, dial_status)
     else:

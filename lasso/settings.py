@@ -238,6 +238,11 @@ else:
     CELERY_TASK_ALWAYS_EAGER = True
     CELERY_TASK_EAGER_PROPAGATES = False
 
+# The voice webhooks of every call answer from the routing cache and queue the call's
+# events for a worker to record (calls.voice_queue); off, or without Redis, they record
+# each call themselves before answering.
+VOICE_WEBHOOKS_QUEUED = _bool("VOICE_WEBHOOKS_QUEUED", True) and bool(REDIS_URL)
+
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
@@ -286,6 +291,10 @@ CELERY_BEAT_SCHEDULE = {
     },
     "sync-numbers": {
         "task": "calls.tasks.sync_numbers",
+        "schedule": 60.0,
+    },
+    "reclaim-voice-events": {
+        "task": "calls.tasks.reclaim_voice_events",
         "schedule": 60.0,
     },
     "reconcile-outages": {

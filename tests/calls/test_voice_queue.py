@@ -1,0 +1,314 @@
+"""The voice webhooks answered from the routing cache, their events recorded by a drain
+(calls.voice_queue): the caller hears what the database path would have said, and every
+call is recorded, decided and texted exactly once, whatever is redelivered or away."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from django.core.cache import cache
+from django.db import OperationalError
+from django.utils import timezone
+from django_redis import get_redis_connection
+
+from calls import outage, routing, voice_queue
+from calls.models import Call
+from messaging.gateway import memory_backend
+from messaging.models import Message
+from tenants.models import TwilioNumber
+from tenants.services import update_business_settings
+from tests.calls.helpers import CallFlow
+from tests.conftest import CALLER, TwilioClient
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.voice_queue]
+
+
+def xml(response) -> ET.Element:
+    assert response.status_code == 200, response.content
+    return ET.fromstring(response.content)
+
+
+def redis():
+    return get_redis_connection("default")
+
+
+def queued() -> list[tuple[str, dict]]:
+    return [
+        (entry_id.decode(), {k.decode(): v.decode() for k, v in fields.items()})
+        for entry_id, fields in redis().xrange(cache.make_key(voice_queue.STREAM))
+    ]
+
+
+@pytest.fixture
+def held():
+    """Drains are published but do not run, as when every worker is busy: the webhooks'
+    answers and what they queued can be looked at before anything is recorded."""
+    with mock.patch.object(voice_queue, "publish_drain") as publish:
+        yield publish
+
+
+@pytest.fixture
+def flow(tenant, twilio):
+    routing.refresh(numbers=[tenant.number])
+    return CallFlow(twilio=twilio, to=str(tenant.number.phone_number))
+
+
+def texts_to(number: str) -> list:
+    return [m for m in memory_backend.outbox if m.to == number]
+
+
+def test_a_missed_call_is_answered_before_it_is_recorded_then_recorded_and_texted_once(
+    flow, tenant, held
+):
+    incoming = xml(flow.incoming())
+    assert incoming.find("Dial/Number").text == str(tenant.number.forward_to)
+    missed = xml(flow.dial_complete("no-answer"))
+    assert tenant.business.name in ET.tostring(missed, encoding="unicode")
+    assert missed.find("Record") is not None  # voicemail is on by default
+    # Answered from the cache: nothing in the database yet, both events queued in order.
+    assert not Call.objects.filter(call_sid=flow.sid).exists()
+    assert [fields["kind"] for _, fields in queued()] == ["incoming", "dial-complete"]
+    assert held.call_count == 1  # one drain for the idle stream, not one per webhook
+
+    assert voice_queue.drain() == 2
+    call = Call.objects.get(call_sid=flow.sid)
+    assert (call.business, call.outcome, call.dial_status) == (
+        tenant.business,
+        Call.Outcome.MISSED,
+        "no-answer",
+    )
+    assert len(texts_to(CALLER)) == 1
+    assert queued() == []  # acknowledged and deleted
+    # A drain with nothing to do changes nothing.
+    assert voice_queue.drain() == 0
+    assert len(texts_to(CALLER)) == 1
+
+
+def test_the_call_starts_when_twilio_said_so_not_when_it_was_recorded(flow, held):
+    flow.incoming()
+    at = timezone.now()
+    with mock.patch("django.utils.timezone.now", return_value=at + timedelta(seconds=30)):
+        voice_queue.drain()
+    started = Call.objects.get(call_sid=flow.sid).started_at
+    assert abs((started - at).total_seconds()) < 2
+
+
+def test_the_answers_match_the_database_path(tenant, twilio, settings):
+    """Every answer the queue gives is the one the webhook gives when it records the call."""
+    routing.refresh(numbers=[tenant.number])
+    answers = {}
+    for queued_mode in (True, False):
+        settings.VOICE_WEBHOOKS_QUEUED = queued_mode
+        for status in ("no-answer", "busy", "failed", "canceled", "completed", "answered"):
+            flow = CallFlow(twilio=twilio, to=str(tenant.number.phone_number), caller=CALLER)
+            first = flow.incoming().content.replace(flow.sid.encode(), b"")
+            second = flow.dial_complete(status).content
+            answers.setdefault(status, set()).add((first, second))
+    assert all(len(pair) == 1 for pair in answers.values()), answers
+
+
+def test_a_redelivered_event_records_and_texts_nothing_twice(flow, held):
+    flow.incoming()
+    flow.dial_complete("no-answer")
+    entries = redis().xrange(cache.make_key(voice_queue.STREAM))
+    voice_queue.drain()
+    # The same two events again (a drain that died after committing, before acknowledging).
+    client = redis()
+    assert voice_queue._apply_entries(client, entries) == 2
+    assert Call.objects.filter(call_sid=flow.sid).count() == 1
+    assert Message.objects.filter(call__call_sid=flow.sid, kind=Message.Kind.TEXTBACK).count() == 1
+    assert len(texts_to(CALLER)) == 1
+
+
+def test_without_a_cached_routing_the_webhook_records_the_call_itself(tenant, twilio):
+    cache.delete_pattern("*routing*")
+    flow = CallFlow(twilio=twilio, to=str(tenant.number.phone_number))
+    with mock.patch.object(voice_queue, "publish_drain") as publish:
+        assert xml(flow.incoming()).find("Dial/Number").text == str(tenant.number.forward_to)
+        flow.dial_complete("no-answer")
+    assert queued() == [] and publish.call_count == 0
+    assert Call.objects.get(call_sid=flow.sid).outcome == Call.Outcome.MISSED
+    assert len(texts_to(CALLER)) == 1
+
+
+def test_with_redis_away_the_webhook_records_the_call_itself(flow, tenant):
+    with mock.patch.object(voice_queue, "_redis", side_effect=ConnectionError("refused")):
+        flow.incoming()
+        flow.dial_complete("busy")
+    assert Call.objects.get(call_sid=flow.sid).outcome == Call.Outcome.MISSED
+    assert len(texts_to(CALLER)) == 1
+
+
+def test_an_unknown_number_is_answered_by_the_database_path(twilio, tenant):
+    flow = CallFlow(twilio=twilio, to="+14155550123")
+    root = xml(flow.incoming())
+    assert root.find("Dial") is None
+    assert queued() == []
+
+
+def test_a_screened_call_taken_by_a_person_is_answered_with_its_keypress(tenant, twilio, held):
+    update_business_settings(business=tenant.business, screening_enabled=True)
+    routing.refresh(numbers=[tenant.number])
+    flow = CallFlow(twilio=twilio, to=str(tenant.number.phone_number))
+    flow.incoming()
+    # The keypress comes before the incoming event is recorded: kept in Redis.
+    assert xml(flow.screen(digits="1")).find("Say") is None  # bridged
+    assert not Call.objects.filter(call_sid=flow.sid).exists()
+    assert outage.accepted_at(call_sid=flow.sid) is not None
+    root = xml(flow.dial_complete("completed"))
+    assert root.find("Record") is None and root.find("Hangup") is not None
+    voice_queue.drain()
+    call = Call.objects.get(call_sid=flow.sid)
+    assert call.outcome == Call.Outcome.ANSWERED and call.accepted_at is not None
+    assert texts_to(CALLER) == []
+
+
+def test_a_keypress_on_a_recorded_call_also_answers_its_dial_result(tenant, twilio, held):
+    """The call reached the database before the screen: the keypress goes to both."""
+    update_business_settings(business=tenant.business, screening_enabled=True)
+    routing.refresh(numbers=[tenant.number])
+    flow = CallFlow(twilio=twilio, to=str(tenant.number.phone_number))
+    flow.incoming()
+    voice_queue.drain()
+    flow.screen(digits="1")
+    assert Call.objects.get(call_sid=flow.sid).accepted_at is not None
+    # A bridge that failed after the keypress: still a person took it.
+    root = xml(flow.dial_complete("failed"))
+    assert root.find("Record") is None and root.find("Hangup") is not None
+    voice_queue.drain()
+    assert Call.objects.get(call_sid=flow.sid).outcome == Call.Outcome.ANSWERED
+    assert texts_to(CALLER) == []
+
+
+def test_a_screened_call_nobody_accepted_is_missed_and_texted(tenant, twilio, held):
+    update_business_settings(business=tenant.business, screening_enabled=True)
+    routing.refresh(numbers=[tenant.number])
+    flow = CallFlow(twilio=twilio, to=str(tenant.number.phone_number))
+    flow.incoming()
+    voice_queue.drain()
+    root = xml(flow.dial_complete("completed"))  # voicemail picked up the forwarded leg
+    assert root.find("Record") is not None
+    voice_queue.drain()
+    assert Call.objects.get(call_sid=flow.sid).outcome == Call.Outcome.MISSED
+    assert len(texts_to(CALLER)) == 1
+
+
+def test_events_wait_out_a_database_outage_and_are_recorded_after_it(flow, held):
+    flow.incoming()
+    flow.dial_complete("no-answer")
+    with mock.patch.object(
+        voice_queue, "apply", side_effect=OperationalError("the database is away")
+    ):
+        assert voice_queue.drain() == 0
+    assert outage.degraded_answers() is not None  # the outage is noted for reconciliation
+    assert not Call.objects.filter(call_sid=flow.sid).exists()
+    assert len(queued()) == 2  # kept, pending
+    # Not idle long enough: a reclaiming drain leaves them to their reader.
+    voice_queue.drain(reclaim=True)
+    assert not Call.objects.filter(call_sid=flow.sid).exists()
+    with mock.patch.object(voice_queue, "RECLAIM_IDLE_MS", 0):
+        assert voice_queue.drain(reclaim=True) == 2
+    assert Call.objects.get(call_sid=flow.sid).outcome == Call.Outcome.MISSED
+    assert len(texts_to(CALLER)) == 1
+    assert queued() == []
+
+
+def test_an_event_that_keeps_failing_is_set_aside_and_does_not_hold_up_the_others(
+    tenant, twilio, held
+):
+    routing.refresh(numbers=[tenant.number])
+    bad = CallFlow(twilio=twilio, to=str(tenant.number.phone_number), caller="+12125550111")
+    good = CallFlow(twilio=twilio, to=str(tenant.number.phone_number), caller="+12125550122")
+    bad.incoming()
+    good.incoming()
+    real_apply = voice_queue.apply
+
+    def apply(event):
+        if event.form["CallSid"] == bad.sid:
+            raise ValueError("cannot be applied")
+        real_apply(event)
+
+    with mock.patch.object(voice_queue, "apply", side_effect=apply):
+        assert voice_queue.drain() == 1  # the good one, despite the bad one
+        assert Call.objects.filter(call_sid=good.sid).exists()
+        with mock.patch.object(voice_queue, "RECLAIM_IDLE_MS", 0):
+            for _ in range(voice_queue.MAX_DELIVERIES):
+                voice_queue.drain(reclaim=True)
+    assert queued() == []
+    [(_, kept)] = [
+        (i, {k.decode(): v.decode() for k, v in f.items()})
+        for i, f in redis().xrange(cache.make_key(voice_queue.FAILED))
+    ]
+    assert bad.sid in kept["form"] and kept["kind"] == "incoming"
+    assert not Call.objects.filter(call_sid=bad.sid).exists()
+
+
+def test_an_event_queued_while_a_drain_runs_is_applied_by_that_drain(flow, held):
+    """The lock is held: the webhook publishes no drain, and the running one reads on."""
+    lock = cache.make_key(voice_queue.LOCK)
+    redis().set(lock, "someone")
+    flow.incoming()
+    assert held.call_count == 0
+    release = voice_queue._script(redis(), "release")
+    # The running drain may not let go while the stream holds something it has not read.
+    redis().set(lock, "token")
+    voice_queue._ensure_group(redis())
+    assert release(keys=[lock, cache.make_key(voice_queue.STREAM)], args=["token", "apply"]) == 0
+    assert redis().get(lock) == b"token"
+    redis().delete(lock)
+    assert voice_queue.drain() == 1
+    assert redis().get(lock) is None  # released once everything was read
+    assert Call.objects.filter(call_sid=flow.sid).exists()
+
+
+def test_a_second_drain_leaves_the_stream_to_the_first(flow, held):
+    flow.incoming()
+    redis().set(cache.make_key(voice_queue.LOCK), "another-drain")
+    assert voice_queue.drain() == 0
+    assert not Call.objects.filter(call_sid=flow.sid).exists()
+
+
+def test_a_lost_publish_frees_the_lock_and_the_scheduler_drains(flow):
+    with mock.patch("calls.tasks.apply_voice_events.apply_async", side_effect=OSError("down")):
+        flow.incoming()
+    assert redis().get(cache.make_key(voice_queue.LOCK)) is None
+    assert not Call.objects.filter(call_sid=flow.sid).exists()
+    assert voice_queue.drain(reclaim=True) == 1
+    assert Call.objects.filter(call_sid=flow.sid).exists()
+
+
+def test_a_queued_call_sid_of_another_business_changes_nothing(flow, tenant, other_tenant, held):
+    """A signed event naming a CallSid already stored for another business's line."""
+    flow.incoming()
+    voice_queue.drain()
+    theirs = CallFlow(twilio=TwilioClient(), to=str(other_tenant.number.phone_number), sid=flow.sid)
+    routing.refresh(numbers=[other_tenant.number])
+    theirs.dial_complete("no-answer")
+    voice_queue.drain()
+    call = Call.objects.get(call_sid=flow.sid)
+    assert call.business == tenant.business and call.outcome == Call.Outcome.PENDING
+    assert texts_to(CALLER) == []
+
+
+def test_a_missed_only_number_is_texted_from_the_incoming_event(tenant, twilio, held):
+    TwilioNumber.objects.filter(pk=tenant.number.pk).update(mode=TwilioNumber.Mode.MISSED_ONLY)
+    tenant.number.refresh_from_db()
+    routing.refresh(numbers=[tenant.number])
+    flow = CallFlow(twilio=twilio, to=str(tenant.number.phone_number))
+    root = xml(flow.incoming())
+    assert root.find("Dial") is None and root.find("Record") is not None
+    voice_queue.drain()
+    assert Call.objects.get(call_sid=flow.sid).outcome == Call.Outcome.MISSED
+    assert len(texts_to(CALLER)) == 1
+
+
+def test_eagerly_published_drains_record_each_call_as_the_webhooks_come(flow, tenant):
+    """Without `held`, the published drain runs at once (tasks are eager in tests)."""
+    flow.incoming()
+    flow.dial_complete("no-answer")
+    assert Call.objects.get(call_sid=flow.sid).outcome == Call.Outcome.MISSED
+    assert len(texts_to(CALLER)) == 1
+    assert queued() == []
