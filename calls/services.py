@@ -412,8 +412,11 @@ def text_back_later(call_id: int) -> None:
     answers Twilio without waiting on either. If the broker is down, hand the call off here
     instead, so the caller's conversation and pending text-back are in the database (and on
     the dashboard) during the outage; the sweep publishes the send when Redis is back."""
+    from calls import voice_queue
     from messaging.tasks import text_back
 
+    if voice_queue.take_text_back(call_id):
+        return  # decided by a drain of queued webhooks, which texts it on its own threads
     try:
         text_back.apply_async((call_id,), retry=False)
     except Exception:

@@ -32,12 +32,14 @@ import os
 import socket
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import InterfaceError, OperationalError
+from django.db import InterfaceError, OperationalError, close_old_connections
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -58,6 +60,12 @@ BATCH = 100  # events per read and per transaction
 TURN_SECONDS = 5.0  # a drain hands on to a new task after this long, freeing its worker
 RECLAIM_IDLE_MS = 60_000
 MAX_DELIVERIES = 5
+# An idle drain waits this long for the next event before it lets go of the stream: under
+# steady traffic one drain takes call after call, not a task per event.
+LINGER_MS = 500
+# Threads that send a drain's text-backs, so a slow Twilio answer holds up neither the
+# next events nor the other texts.
+SENDERS = 16
 ACCEPTED_SECONDS = 3600  # a screen keypress, kept for the call's dial result
 # Nobody waits on the line for a drain, but a stuck database must not hold the stream
 # longer than its lock: (statement, lock wait) in ms.
@@ -69,9 +77,11 @@ KINDS = ("incoming", "dial-complete")
 _APPEND = """
 local routing = redis.call('GET', KEYS[1])
 if not routing then return {false, 0, 0} end
-redis.call('XADD', KEYS[2], '*', 'kind', ARGV[1], 'at', ARGV[2], 'form', ARGV[3])
+local accepted = redis.call('EXISTS', KEYS[4])
+redis.call('XADD', KEYS[2], '*', 'kind', ARGV[1], 'at', ARGV[2], 'form', ARGV[3],
+  'accepted', accepted)
 local fresh = redis.call('SET', KEYS[3], ARGV[4], 'NX', 'EX', ARGV[5])
-return {routing, fresh and 1 or 0, redis.call('EXISTS', KEYS[4])}
+return {routing, fresh and 1 or 0, accepted}
 """
 
 # Take the lock: free, or published for a drain (any drain may start on it), or ours.
@@ -214,6 +224,7 @@ class Event:
     kind: str
     at: datetime | None
     form: dict[str, str]
+    accepted: bool = False  # a screen keypress was kept in Redis when it was queued
 
 
 def _event(entry_id: bytes | str, fields: dict) -> Event | None:
@@ -230,7 +241,13 @@ def _event(entry_id: bytes | str, fields: dict) -> Event | None:
     if kind not in KINDS or not isinstance(form, dict):
         logger.error("voice events: entry %s is not an event (%r); set aside", entry, kind)
         return None
-    return Event(entry, kind, parse_datetime(text("at")), {str(k): str(v) for k, v in form.items()})
+    return Event(
+        entry,
+        kind,
+        parse_datetime(text("at")),
+        {str(k): str(v) for k, v in form.items()},
+        accepted=text("accepted") == "1",
+    )
 
 
 def apply(event: Event) -> None:
@@ -250,7 +267,10 @@ def apply(event: Event) -> None:
             logger.warning("voice events: malformed incoming %s", event.entry_id)
     else:
         webhooks.record_dial_complete_request(
-            request, call_sid=call_sid, dial_status=post.get("DialCallStatus", "").strip()
+            request,
+            call_sid=call_sid,
+            dial_status=post.get("DialCallStatus", "").strip(),
+            keypress_kept=event.accepted,
         )
 
 
@@ -281,7 +301,12 @@ def _settle(client, done: list[str], set_aside: list[tuple[str, dict]]) -> None:
 
 def _kept(event: Event) -> tuple[str, dict]:
     at = event.at.isoformat() if event.at else ""
-    return event.entry_id, {"kind": event.kind, "at": at, "form": json.dumps(event.form)}
+    return event.entry_id, {
+        "kind": event.kind,
+        "at": at,
+        "form": json.dumps(event.form),
+        "accepted": "1" if event.accepted else "0",
+    }
 
 
 def _apply_entries(client, entries: list, *, deliveries: dict[str, int] | None = None) -> int:
@@ -303,6 +328,8 @@ def _apply_entries(client, entries: list, *, deliveries: dict[str, int] | None =
                 for k, v in (fields or {}).items()
             }
             set_aside.append((entry_id.decode() if isinstance(entry_id, bytes) else entry_id, raw))
+    missed: list[int] = []
+    collecting = _missed_calls.set(missed)
     try:
         with bounded_database(*DRAIN_TIMEOUTS_MS):
             for event in events:
@@ -330,8 +357,64 @@ def _apply_entries(client, entries: list, *, deliveries: dict[str, int] | None =
                     set_aside.append(_kept(event))
                 continue
             done.append(event.entry_id)
+    finally:
+        _missed_calls.reset(collecting)
     _settle(client, done, set_aside)
+    text_back(missed)
     return len(done)
+
+
+# The missed calls decided by the batch a drain is applying (calls.services.decide hands
+# each to `take_text_back` on commit, instead of publishing a task per call).
+_missed_calls: ContextVar[list[int] | None] = ContextVar("voice_queue_missed", default=None)
+_senders: ThreadPoolExecutor | None = None
+
+
+def take_text_back(call_id: int) -> bool:
+    """True when a drain is applying the event that decided this call missed: it texts
+    the caller itself, right after the batch (`text_back`)."""
+    missed = _missed_calls.get()
+    if missed is None:
+        return False
+    missed.append(call_id)
+    return True
+
+
+def _eager() -> bool:
+    from lasso.celery import app
+
+    return bool(app.conf.task_always_eager)
+
+
+def text_back(call_ids: list[int]) -> None:
+    """Hand off and text each missed call, as the text_back task does, on the sender
+    threads (inline where tasks run eagerly). A send that fails is the sweeps' to retry,
+    exactly as for a task: the hand-off and the claim keep both to once."""
+    global _senders
+    if not call_ids:
+        return
+    if _eager():
+        for call_id in call_ids:
+            _text_back(call_id, own_connection=False)
+        return
+    if _senders is None:
+        _senders = ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="text-back")
+    for call_id in call_ids:
+        _senders.submit(_text_back, call_id)
+
+
+def _text_back(call_id: int, *, own_connection: bool = True) -> None:
+    from messaging import services
+
+    if own_connection:
+        close_old_connections()
+    try:
+        services.text_back(call_id=call_id)
+    except Exception:
+        logger.exception("text-back of missed call %s failed; the sweeps will retry", call_id)
+    finally:
+        if own_connection:
+            close_old_connections()
 
 
 def _reclaim(client) -> int:
@@ -366,11 +449,12 @@ def drain(*, turn_seconds: float = TURN_SECONDS, reclaim: bool = False) -> int:
     if not _script(client, "take")(keys=[lock], args=[token, PUBLISHED, LOCK_SECONDS]):
         return 0  # another drain is on it
     applied, started = 0, time.monotonic()
+    linger = None if _eager() else LINGER_MS
     try:
         if reclaim:
             applied += _reclaim(client)
         while True:
-            reply = client.xreadgroup(GROUP, _consumer(), {stream: ">"}, count=BATCH)
+            reply = client.xreadgroup(GROUP, _consumer(), {stream: ">"}, count=BATCH, block=linger)
             entries = reply[0][1] if reply else []
             if entries:
                 applied += _apply_entries(client, entries)

@@ -32,6 +32,7 @@ from django.http import HttpRequest, HttpResponse
 from calls import outage, services, twiml, voice_queue, voicemail, webhook_urls
 from calls.models import Call
 from calls.routing import Routing, cached, routing_for
+from calls.routing import store as store_routings
 from calls.voice_path import bounded_database
 from lasso.rows import load_one
 from lasso.twilio_webhooks import twilio_webhook
@@ -198,7 +199,9 @@ def incoming(request: HttpRequest) -> HttpResponse:
         return _answer_incoming(queued.routing)
     try:
         with bounded_database():
-            return record_incoming_request(request, call_sid=call_sid, to=to)
+            return record_incoming_request(
+                request, call_sid=call_sid, to=to, fill_cache=voice_queue.enabled()
+            )
     except Exception:
         logger.exception("voice/incoming: %s: the database did not answer", call_sid)
     routing = cached(to=to)
@@ -219,13 +222,22 @@ def _answer_incoming(routing: Routing) -> HttpResponse:
 
 
 def record_incoming_request(
-    request: HttpRequest, *, call_sid: str, to: str, at: datetime | None = None
+    request: HttpRequest,
+    *,
+    call_sid: str,
+    to: str,
+    at: datetime | None = None,
+    fill_cache: bool = False,
 ) -> HttpResponse:
-    """Record the incoming call (when it started: `at`, else now) and answer it."""
+    """Record the incoming call (when it started: `at`, else now) and answer it.
+    `fill_cache`: the routing cache did not have the number; store it, so the number's
+    next calls are answered from it (calls.voice_queue)."""
     number = number_for_called(to=to)
     if number is None:
         logger.warning("voice/incoming: %s to unknown number %s", call_sid, to)
         return _twiml(twiml.unknown_number())
+    if fill_cache:
+        store_routings([routing_for(number=number)])
     incoming_call = services.record_incoming(
         number=number,
         call_sid=call_sid,
@@ -239,8 +251,6 @@ def record_incoming_request(
     if incoming_call.conflict:
         return _twiml(twiml.refused())
     call = incoming_call.call
-    if incoming_call.created and call.screening:
-        _accepted_meanwhile(call)
     # The screening decided when the call was first recorded holds for its retries too.
     routing = replace(routing_for(number=number), screening=call.screening)
     if call.mode == TwilioNumber.Mode.MISSED_ONLY or not routing.forward_to:
@@ -330,16 +340,23 @@ def dial_complete(request: HttpRequest) -> HttpResponse:
 
 
 def record_dial_complete_request(
-    request: HttpRequest, *, call_sid: str, dial_status: str
+    request: HttpRequest, *, call_sid: str, dial_status: str, keypress_kept: bool | None = None
 ) -> HttpResponse:
-    """Record the <Dial> result, decide the call, and answer it."""
+    """Record the <Dial> result, decide the call, and answer it. `keypress_kept`: whether
+    Redis held a screen keypress for the call when its event was queued (None: look)."""
     call, refused = _known_call(request, "dial-complete")
     if refused:
         return _twiml(twiml.refused())
     if call is None:
         return _twiml(twiml.goodbye())
     business = call.business
-    if call.screening and call.accepted_at is None and call.outcome == Call.Outcome.PENDING:
+    if (
+        call.screening
+        and call.accepted_at is None
+        and call.outcome == Call.Outcome.PENDING
+        and keypress_kept is not False
+    ):
+        # A keypress that came before its call reached the database waits in Redis.
         _accepted_meanwhile(call)
     if dial_status not in services.DIAL_STATUSES:
         logger.warning("voice/dial-complete: %s unknown DialCallStatus %r", call_sid, dial_status)

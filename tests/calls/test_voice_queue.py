@@ -128,10 +128,19 @@ def test_without_a_cached_routing_the_webhook_records_the_call_itself(tenant, tw
     flow = CallFlow(twilio=twilio, to=str(tenant.number.phone_number))
     with mock.patch.object(voice_queue, "publish_drain") as publish:
         assert xml(flow.incoming()).find("Dial/Number").text == str(tenant.number.forward_to)
+        # ...and fills the cache in, for the number's next calls.
+        assert routing.cached(to=str(tenant.number.phone_number)) is not None
+        cache.delete_pattern("*routing*")
         flow.dial_complete("no-answer")
     assert queued() == [] and publish.call_count == 0
     assert Call.objects.get(call_sid=flow.sid).outcome == Call.Outcome.MISSED
     assert len(texts_to(CALLER)) == 1
+    routing.refresh(numbers=[tenant.number])
+    later = CallFlow(twilio=twilio, to=str(tenant.number.phone_number), caller="+12125550111")
+    with mock.patch.object(voice_queue, "publish_drain"):
+        later.incoming()
+    assert [fields["kind"] for _, fields in queued()] == ["incoming"]
+    assert not Call.objects.filter(call_sid=later.sid).exists()
 
 
 def test_with_redis_away_the_webhook_records_the_call_itself(flow, tenant):
