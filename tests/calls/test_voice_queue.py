@@ -5,12 +5,14 @@ call is recorded, decided and texted exactly once, whatever is redelivered or aw
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from threading import Barrier
 from unittest import mock
 
 import pytest
 from django.core.cache import cache
-from django.db import OperationalError
+from django.db import OperationalError, connection
 from django.utils import timezone
 from django_redis import get_redis_connection
 
@@ -22,6 +24,7 @@ from tenants.models import TwilioNumber
 from tenants.services import update_business_settings
 from tests.calls.helpers import CallFlow
 from tests.conftest import CALLER, TwilioClient
+from tests.waiting import wait_until
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.voice_queue]
 
@@ -321,3 +324,70 @@ def test_eagerly_published_drains_record_each_call_as_the_webhooks_come(flow, te
     assert Call.objects.get(call_sid=flow.sid).outcome == Call.Outcome.MISSED
     assert len(texts_to(CALLER)) == 1
     assert queued() == []
+
+
+def test_twenty_concurrent_copies_of_a_call_queue_one_call_and_one_text(tenant, held):
+    """Twilio retrying everything at once: the queue takes every copy, the drain (with its
+    real sender threads) records one call and sends one text."""
+    routing.refresh(numbers=[tenant.number])
+    to = str(tenant.number.phone_number)
+    sid = CallFlow(twilio=TwilioClient(), to=to).sid
+    copies = 20
+    barrier = Barrier(copies)
+
+    def twilio_retrying(_: int) -> tuple[int, int]:
+        flow = CallFlow(twilio=TwilioClient(), to=to, caller=CALLER, sid=sid)
+        try:
+            barrier.wait()
+            return flow.incoming().status_code, flow.dial_complete("no-answer").status_code
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(max_workers=copies) as pool:
+        assert set(pool.map(twilio_retrying, range(copies))) == {(200, 200)}
+    assert len(queued()) == 2 * copies
+    with mock.patch.object(voice_queue, "_eager", return_value=False):
+        assert voice_queue.drain() == 2 * copies
+        wait_until(lambda: texts_to(CALLER), timeout=10, message="no text-back sent")
+        voice_queue._senders.shutdown(wait=True)
+        voice_queue._senders = None
+    assert len(texts_to(CALLER)) == 1
+    assert Call.objects.filter(call_sid=sid).count() == 1
+    message = Message.objects.get(call__call_sid=sid, kind=Message.Kind.TEXTBACK)
+    assert message.status == Message.Status.QUEUED
+
+
+def test_a_drain_hands_on_after_its_turn(tenant, twilio, held):
+    routing.refresh(numbers=[tenant.number])
+    flows = [
+        CallFlow(twilio=twilio, to=str(tenant.number.phone_number), caller=f"+1212555{n:04d}")
+        for n in range(3)
+    ]
+    for flow in flows:
+        flow.incoming()
+    held.reset_mock()
+    with mock.patch.object(voice_queue, "BATCH", 1):
+        assert voice_queue.drain(turn_seconds=0) == 1
+    # The next drain is published, and may start on the lock it left.
+    assert held.call_count == 1
+    assert redis().get(cache.make_key(voice_queue.LOCK)) == voice_queue.PUBLISHED.encode()
+    assert voice_queue.drain() == 2
+    assert Call.objects.filter(call_sid__in=[f.sid for f in flows]).count() == 3
+
+
+def test_a_text_back_that_fails_on_its_thread_is_left_to_the_sweeps(flow, held):
+    flow.incoming()
+    flow.dial_complete("no-answer")
+    with mock.patch("messaging.services.text_back", side_effect=OperationalError("away")):
+        voice_queue.drain()
+    call = Call.objects.get(call_sid=flow.sid)
+    assert call.outcome == Call.Outcome.MISSED and texts_to(CALLER) == []
+    # The calls sweep hands a missed call off once it has waited; the text goes out once.
+    Call.objects.filter(pk=call.pk).update(decided_at=timezone.now() - timedelta(minutes=1))
+    from calls.tasks import sweep_calls
+    from messaging.tasks import sweep_due_messages
+
+    sweep_calls()
+    sweep_due_messages()
+    sweep_due_messages()
+    assert len(texts_to(CALLER)) == 1
