@@ -38,13 +38,17 @@ def reconcile_outages() -> int:
     return reconcile.run()
 
 
-@shared_task(ignore_result=True)
+# Acknowledged on receipt: what a drain has read lives on as pending entries of the stream
+# (taken again by reclaim_voice_events), so its task message need not; and a drain lingers
+# on Redis, where an unacknowledged message at the moment Redis goes away brings the
+# worker down in kombu's restore of unacknowledged messages.
+@shared_task(ignore_result=True, acks_late=False)
 def apply_voice_events() -> int:
     """Published by the webhook that queued an event for an idle stream."""
     return voice_queue.drain()
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True, acks_late=False)
 def reclaim_voice_events() -> int:
     """Every minute: events a drain read and never applied, and any a lost publish left."""
     return voice_queue.drain(reclaim=True)
