@@ -276,15 +276,23 @@ def test_calls_ring_through_the_outage_and_none_is_lost_after_it(outage_env, stu
     fallback = urlsplit(config)
     twilio = Twilio(web, f"{fallback.path}?{fallback.query}")
 
-    # All is well: the call is answered and recorded (by the queue's drain, just after).
+    # All is well: the call is answered from the routing cache, recorded by the queue's
+    # drain in the worker just after, and, missed, texted once from the drain's threads.
     sid, root = twilio.call("+12125550120")
-    rings_the_business(root)
+    dial = rings_the_business(root)
     wait_until(
         lambda: sql(pg, "SELECT count(*) FROM calls_call WHERE call_sid = %s", sid) == [(1,)],
         timeout=20,
         message="the call was never recorded",
         interval=0.05,
     )
+    missed = twilio.follow(
+        dial.get("action"),
+        {"CallSid": sid, "From": "+12125550120", "To": LINE, "DialCallStatus": "no-answer"},
+    )
+    assert "Sorry we missed your call" in missed.text
+    stub.wait_for(1, to="+12125550120", timeout=20)
+    assert sql(pg, "SELECT outcome FROM calls_call WHERE call_sid = %s", sid) == [("missed",)]
     up_seconds = twilio.dial_seconds.pop()
     # The scheduler last reached the database twenty minutes ago: the outage began then.
     sql(
@@ -380,6 +388,7 @@ def test_calls_ring_through_the_outage_and_none_is_lost_after_it(outage_env, stu
         "stale": ("missed", "reconciled"),
     }
     texts = {name: len(stub.sent_to(caller)) for name, caller in CALLERS.items()}
+    assert len(stub.sent_to("+12125550120")) == 1
     assert texts == {
         "no-answer": 1,
         "accepted": 0,
