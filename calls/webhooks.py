@@ -22,11 +22,13 @@ stored records it from its own parameters.
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from dataclasses import replace
 from datetime import datetime
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
 from calls import outage, services, twiml, voice_queue, voicemail, webhook_urls
@@ -153,6 +155,12 @@ def _known_call(request: HttpRequest, where: str) -> tuple[Call | None, bool]:
 
 
 def _forward(routing: Routing) -> str:
+    return _forward_for(routing, settings.PUBLIC_BASE_URL)
+
+
+# The same routing (and public URL) always makes the same TwiML: made once, not per call.
+@functools.lru_cache(maxsize=1024)
+def _forward_for(routing: Routing, public_base_url: str) -> str:
     return twiml.forward(
         routing=routing,
         action=webhook_urls.callback("dial-complete"),
@@ -161,6 +169,11 @@ def _forward(routing: Routing) -> str:
 
 
 def _missed(*, name: str, voicemail: bool) -> str:
+    return _missed_for(name, voicemail, settings.PUBLIC_BASE_URL)
+
+
+@functools.lru_cache(maxsize=1024)
+def _missed_for(name: str, voicemail: bool, public_base_url: str) -> str:
     return twiml.missed(
         name=name,
         voicemail=voicemail,

@@ -66,6 +66,9 @@ def clean_value(value: str) -> str:
 
 
 def cleaned(post: QueryDict) -> QueryDict:
+    # Printable text has no control character to remove: the common case, read as it came.
+    if all(key.isprintable() and all(v.isprintable() for v in vs) for key, vs in post.lists()):
+        return post
     copy = QueryDict(mutable=True)
     for key, values in post.lists():
         copy.setlist(clean_value(key), [clean_value(value) for value in values])
