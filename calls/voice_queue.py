@@ -453,6 +453,7 @@ def drain(*, turn_seconds: float = TURN_SECONDS, reclaim: bool = False) -> int:
     if not _script(client, "take")(keys=[lock], args=[token, PUBLISHED, LOCK_SECONDS]):
         return 0  # another drain is on it
     applied, started = 0, time.monotonic()
+    refreshed = started
     linger = None if _eager() else LINGER_MS
     try:
         if reclaim:
@@ -470,7 +471,9 @@ def drain(*, turn_seconds: float = TURN_SECONDS, reclaim: bool = False) -> int:
                 client.set(lock, PUBLISHED, ex=LOCK_SECONDS)
                 publish_drain()
                 return applied
-            client.expire(lock, LOCK_SECONDS)
+            if time.monotonic() - refreshed > LOCK_SECONDS / 3:
+                client.expire(lock, LOCK_SECONDS)
+                refreshed = time.monotonic()
     except Exception:
         # Free the stream for the next drain; what was read and not applied is reclaimed.
         if client.get(lock) == token.encode():
