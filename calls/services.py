@@ -268,6 +268,16 @@ def record_screen_accepted(
     return bool(updated)
 
 
+def record_screening(*, business: Business, call: Call, screening: bool) -> bool:
+    """Whether the call was rung with the screen, as the <Dial> action's URL says; only
+    while the call is undecided."""
+    return bool(
+        Call.objects.filter(business=business, pk=call.pk, outcome=Call.Outcome.PENDING).update(
+            screening=screening
+        )
+    )
+
+
 def record_dial_result(
     *, business: Business, call: Call, dial_status: str, duration: int | None
 ) -> Call:

@@ -83,7 +83,7 @@ local routing = redis.call('GET', KEYS[1])
 if not routing then return {false, 0, 0} end
 local accepted = redis.call('EXISTS', KEYS[4])
 redis.call('XADD', KEYS[2], '*', 'kind', ARGV[1], 'at', ARGV[2], 'form', ARGV[3],
-  'accepted', accepted)
+  'query', ARGV[6], 'accepted', accepted)
 local fresh = redis.call('SET', KEYS[3], ARGV[4], 'NX', 'EX', ARGV[5])
 return {routing, fresh and 1 or 0, accepted}
 """
@@ -181,7 +181,14 @@ def append(request: HttpRequest, kind: str) -> Queued | None:
                 _key(LOCK),
                 _key(accepted_key),
             ],
-            args=[kind, timezone.now().isoformat(), form, PUBLISHED, LOCK_SECONDS],
+            args=[
+                kind,
+                timezone.now().isoformat(),
+                form,
+                PUBLISHED,
+                LOCK_SECONDS,
+                request.GET.urlencode(),
+            ],
         )
         routing = Routing.from_json(cache.client.decode(raw)) if raw else None
     except Exception as exc:  # Redis away, or a cache entry we cannot read
@@ -229,6 +236,7 @@ class Event:
     at: datetime | None
     form: dict[str, str]
     accepted: bool = False  # a screen keypress was kept in Redis when it was queued
+    query: str = ""  # the webhook URL's own (signed) query, e.g. the <Dial> action's
 
 
 def _event(entry_id: bytes | str, fields: dict) -> Event | None:
@@ -251,6 +259,7 @@ def _event(entry_id: bytes | str, fields: dict) -> Event | None:
         parse_datetime(text("at")),
         {str(k): str(v) for k, v in form.items()},
         accepted=text("accepted") == "1",
+        query=text("query"),
     )
 
 
@@ -261,7 +270,7 @@ def apply(event: Event) -> None:
     post = QueryDict(mutable=True)
     post.update(event.form)
     post._mutable = False
-    request = Replayed(POST=post)
+    request = Replayed(POST=post, GET=QueryDict(event.query))
     call_sid = webhooks.sid_of(request)
     if event.kind == "incoming":
         to = post.get("To", "").strip()
@@ -310,6 +319,7 @@ def _kept(event: Event) -> tuple[str, dict]:
         "at": at,
         "form": json.dumps(event.form),
         "accepted": "1" if event.accepted else "0",
+        "query": event.query,
     }
 
 

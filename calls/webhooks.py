@@ -97,6 +97,13 @@ def _stored_call(request: HttpRequest, where: str) -> tuple[Call | None, bool]:
     return call, False
 
 
+def _ring_as(call: Call, *, screening: bool) -> None:
+    if call.screening != screening and services.record_screening(
+        business=call.business, call=call, screening=screening
+    ):
+        call.screening = screening
+
+
 def _accepted_meanwhile(call: Call) -> None:
     """A screen keypress kept in Redis (it came before its call reached the database)."""
     at = outage.accepted_at(call_sid=call.call_sid)
@@ -161,9 +168,13 @@ def _forward(routing: Routing) -> str:
 # The same routing (and public URL) always makes the same TwiML: made once, not per call.
 @functools.lru_cache(maxsize=1024)
 def _forward_for(routing: Routing, public_base_url: str) -> str:
+    # The <Dial> action says whether this call was screened (signed with the rest of the
+    # URL), so its dial result is answered as the call was rung, whatever the settings are
+    # by the time it ends.
+    screened = {"screened": "1"} if routing.screening else {}
     return twiml.forward(
         routing=routing,
-        action=webhook_urls.callback("dial-complete"),
+        action=webhook_urls.callback("dial-complete", **screened),
         screen=webhook_urls.callback("screen", line=routing.number),
     )
 
@@ -318,7 +329,10 @@ def dial_complete(request: HttpRequest) -> HttpResponse:
             # As services.derive_outcome: on a screened call a person took it if and only
             # if they pressed a key (kept in Redis by the screen webhook); otherwise the
             # dial result says.
-            if queued.routing.screening:
+            screened = request.GET.get("screened")
+            if screened is None:
+                screened = "1" if queued.routing.screening else ""
+            if screened == "1":
                 answered = queued.accepted
             else:
                 answered = dial_status in {"completed", "answered"}
@@ -363,6 +377,12 @@ def record_dial_complete_request(
     if call is None:
         return _twiml(twiml.goodbye())
     business = call.business
+    screened = request.GET.get("screened")
+    if screened is not None and call.outcome == Call.Outcome.PENDING:
+        # The <Dial> action's signed URL says how the call was rung: with the whisper and
+        # the keypress, or without. That, not the settings when the call was recorded
+        # (a moment later, by a drain), decides what its dial result means.
+        _ring_as(call, screening=screened == "1")
     if (
         call.screening
         and call.accepted_at is None

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from threading import Barrier
 from unittest import mock
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache import cache
@@ -390,4 +391,36 @@ def test_a_text_back_that_fails_on_its_thread_is_left_to_the_sweeps(flow, held):
     sweep_calls()
     sweep_due_messages()
     sweep_due_messages()
+    assert len(texts_to(CALLER)) == 1
+
+
+def test_a_dial_result_is_answered_as_its_call_was_rung_not_as_settings_are_now(
+    tenant, twilio, held
+):
+    """Screening was on when the call rang, and turned off before nobody pressed a key:
+    the caller is greeted as missed, as the database decides, and texted."""
+    update_business_settings(business=tenant.business, screening_enabled=True)
+    routing.refresh(numbers=[tenant.number])
+    flow = CallFlow(twilio=twilio, to=str(tenant.number.phone_number))
+    action = urlsplit(xml(flow.incoming()).find("Dial").get("action"))
+    assert "screened=1" in action.query
+    update_business_settings(business=tenant.business, screening_enabled=False)
+    routing.refresh(numbers=[tenant.number])
+    assert routing.cached(to=flow.to).screening is False
+    # A voicemail box picked up the forwarded leg: "completed", with no keypress.
+    root = xml(
+        twilio.post(
+            f"{action.path}?{action.query}",
+            {
+                "CallSid": flow.sid,
+                "From": flow.caller,
+                "To": flow.to,
+                "DialCallStatus": "completed",
+                "DialCallSid": flow.child_sid,
+            },
+        )
+    )
+    assert root.find("Record") is not None  # greeted as missed
+    voice_queue.drain()
+    assert Call.objects.get(call_sid=flow.sid).outcome == Call.Outcome.MISSED
     assert len(texts_to(CALLER)) == 1

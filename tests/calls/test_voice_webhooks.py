@@ -54,7 +54,8 @@ def test_it_forwards_with_answer_on_bridge_timeout_and_screen(flow, tenant):
     assert dial.get("timeout") == "20"
     # Twilio's connection overrides ride in the fragment: retries within its 15 s.
     assert dial.get("action") == (
-        "http://testserver/webhooks/twilio/voice/dial-complete/#ct=2000&tt=12000&rc=5&rp=all"
+        "http://testserver/webhooks/twilio/voice/dial-complete/?screened=1"
+        "#ct=2000&tt=12000&rc=5&rp=all"
     )
     number = dial.find("Number")
     assert number.text == str(tenant.number.forward_to)
