@@ -65,8 +65,8 @@ MAX_DELIVERIES = 5
 LINGER_MS = 500
 # After a read that did not fill a batch, let the next events gather this long: a batch of
 # several shares one transaction, one read and one acknowledgement (the text-back's budget
-# is 250 ms; this spends 25 at most).
-GATHER_SECONDS = 0.025
+# is 250 ms; this spends 50 at most).
+GATHER_SECONDS = 0.05
 # Threads that send a drain's text-backs, so a slow Twilio answer holds up neither the
 # next events nor the other texts.
 SENDERS = 16
