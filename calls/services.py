@@ -390,7 +390,7 @@ def decide(
     # No savepoint: inside a webhook's transaction a failed UPDATE fails the whole request
     # anyway, and on its own this is one statement in its own transaction.
     with transaction.atomic(savepoint=False):
-        won = Call.objects.filter(pk=call.pk, outcome=Call.Outcome.PENDING).update(**fields)
+        won = _update_if_pending(call.pk, fields)
         if won and outcome == Call.Outcome.MISSED:
             call_id = call.pk
             transaction.on_commit(lambda: text_back_later(call_id))
@@ -403,6 +403,23 @@ def decide(
         "call %s decided %s (%s%s)", call.call_sid, outcome, why, f", {skip}" if skip else ""
     )
     return call
+
+
+def _update_if_pending(call_id: int, fields: dict[str, object]) -> int:
+    """UPDATE … WHERE outcome = 'pending', hand-written: it runs for every call, and the
+    ORM compiled it anew each time. Values are prepared by the fields themselves."""
+    columns = [Call._meta.get_field(name) for name in fields]
+    assignments = ", ".join(f"{field.column} = %s" for field in columns)
+    params = [
+        field.get_db_prep_save(value, connection)
+        for field, value in zip(columns, fields.values(), strict=True)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Call._meta.db_table} SET {assignments} WHERE id = %s AND outcome = %s",  # noqa: S608 - our columns
+            [*params, call_id, Call.Outcome.PENDING],
+        )
+        return cursor.rowcount
 
 
 def _settle_later(call_id: int) -> None:

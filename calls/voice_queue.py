@@ -26,6 +26,7 @@ MAX_DELIVERIES tries.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -160,6 +161,12 @@ class Queued:
     accepted: bool
 
 
+@functools.lru_cache(maxsize=1024)
+def _routing_of(raw: bytes) -> Routing | None:
+    """A cached routing entry as stored (the same bytes always read the same)."""
+    return Routing.from_json(cache.client.decode(raw))
+
+
 def append(request: HttpRequest, kind: str) -> Queued | None:
     """Queue this signed webhook's event; None when the webhook must record the call
     itself (nothing was queued)."""
@@ -190,7 +197,7 @@ def append(request: HttpRequest, kind: str) -> Queued | None:
                 request.GET.urlencode(),
             ],
         )
-        routing = Routing.from_json(cache.client.decode(raw)) if raw else None
+        routing = _routing_of(raw) if raw else None
     except Exception as exc:  # Redis away, or a cache entry we cannot read
         logger.warning("voice/%s: not queued (%s); recorded by the webhook", kind, exc)
         return None
