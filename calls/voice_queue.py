@@ -10,9 +10,11 @@ webhooks run when they write to the database themselves (calls.webhooks): the un
 CallSid, the fill-only fields and the conditional decision keep every event's effect once,
 however often it is applied. The caller hears the same answer either way.
 
-A webhook records the call itself, as before, whenever the queue cannot answer for it:
-the setting is off, Redis does not answer, the number has no cached routing yet, or the
-answer depends on the database (a dial result on a screened call needs the keypress).
+A screened call's dial result is answered from the keypress the screen webhook keeps in
+Redis, and by how the call was rung (the <Dial> action's signed `screened` query). A
+webhook records the call itself, as before, whenever the queue cannot answer for it: the
+setting is off, Redis does not answer, the number has no (readable) cached routing yet,
+or the dial status is not one Twilio documents.
 
 Only one drain runs at a time (the LOCK key), so events are applied in the order Twilio
 sent them. A webhook that appends to a stream nobody is draining publishes a drain task;
