@@ -390,7 +390,7 @@ def decide(
     # No savepoint: inside a webhook's transaction a failed UPDATE fails the whole request
     # anyway, and on its own this is one statement in its own transaction.
     with transaction.atomic(savepoint=False):
-        won = _update_if_pending(call.pk, fields)
+        won = _update_if_pending(business.pk, call.pk, fields)
         if won and outcome == Call.Outcome.MISSED:
             call_id = call.pk
             transaction.on_commit(lambda: text_back_later(call_id))
@@ -405,7 +405,7 @@ def decide(
     return call
 
 
-def _update_if_pending(call_id: int, fields: dict[str, object]) -> int:
+def _update_if_pending(business_id: int, call_id: int, fields: dict[str, object]) -> int:
     """UPDATE … WHERE outcome = 'pending', hand-written: it runs for every call, and the
     ORM compiled it anew each time. Values are prepared by the fields themselves."""
     columns = [Call._meta.get_field(name) for name in fields]
@@ -416,8 +416,9 @@ def _update_if_pending(call_id: int, fields: dict[str, object]) -> int:
     ]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {Call._meta.db_table} SET {assignments} WHERE id = %s AND outcome = %s",  # noqa: S608 - our columns
-            [*params, call_id, Call.Outcome.PENDING],
+            f"UPDATE {Call._meta.db_table} SET {assignments} "  # noqa: S608 - our columns
+            "WHERE id = %s AND business_id = %s AND outcome = %s",
+            [*params, call_id, business_id, Call.Outcome.PENDING],
         )
         return cursor.rowcount
 

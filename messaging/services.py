@@ -405,8 +405,9 @@ def hand_off(*, call_id: int, business: Business | None = None) -> Message | Non
             )
         with connection.cursor() as cursor:
             cursor.execute(
-                f"UPDATE {Call._meta.db_table} SET handed_off_at = %s WHERE id = %s",  # noqa: S608 - our table
-                [now, call.pk],
+                f"UPDATE {Call._meta.db_table} SET handed_off_at = %s "  # noqa: S608 - our table
+                "WHERE id = %s AND business_id = %s",
+                [now, call.pk, business.pk],
             )
         call.handed_off_at = now
         if message is not None:

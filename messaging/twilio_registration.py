@@ -23,7 +23,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TypeVar
 
 import requests
@@ -432,6 +432,14 @@ class Campaign:
     terms_url: str = ""
 
 
+# The SDK's names for the two Campaign fields it calls otherwise.
+_SDK_NAMES = {"usecase": "us_app_to_person_usecase", "terms_url": "terms_and_conditions_url"}
+
+
+def _sdk_fields(campaign: Campaign) -> dict[str, object]:
+    return {_SDK_NAMES.get(name, name): value for name, value in asdict(campaign).items()}
+
+
 def create_campaign(
     *, account: Credentials, service_sid: str, brand_sid: str, campaign: Campaign
 ) -> tuple[str, str]:
@@ -441,22 +449,7 @@ def create_campaign(
             _client(account)
             .messaging.v1.services(service_sid)
             .us_app_to_person.create(
-                brand_registration_sid=brand_sid,
-                description=campaign.description,
-                message_flow=campaign.message_flow,
-                message_samples=campaign.message_samples,
-                us_app_to_person_usecase=campaign.usecase,
-                has_embedded_links=campaign.has_embedded_links,
-                has_embedded_phone=campaign.has_embedded_phone,
-                opt_in_message=campaign.opt_in_message,
-                opt_out_message=campaign.opt_out_message,
-                help_message=campaign.help_message,
-                opt_in_keywords=campaign.opt_in_keywords,
-                opt_out_keywords=campaign.opt_out_keywords,
-                help_keywords=campaign.help_keywords,
-                subscriber_opt_in=True,
-                privacy_policy_url=campaign.privacy_policy_url,
-                terms_and_conditions_url=campaign.terms_url,
+                brand_registration_sid=brand_sid, subscriber_opt_in=True, **_sdk_fields(campaign)
             )
         ),
     )
