@@ -392,8 +392,13 @@ def decide(
     with transaction.atomic(savepoint=False):
         won = _update_if_pending(business.pk, call.pk, fields)
         if won and outcome == Call.Outcome.MISSED:
-            call_id = call.pk
-            transaction.on_commit(lambda: text_back_later(call_id))
+            from calls import voice_queue
+
+            # A drain applying a batch hands the call off in this same transaction;
+            # otherwise a worker does, once this commits.
+            if not voice_queue.hand_off_in_batch(call=call, business=business):
+                call_id = call.pk
+                transaction.on_commit(lambda: text_back_later(call_id))
     if not won:
         call.refresh_from_db()  # another request decided first; its decision stands
         return call

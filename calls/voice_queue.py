@@ -33,6 +33,7 @@ import json
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -46,6 +47,8 @@ from django.db import InterfaceError, OperationalError, close_old_connections
 from django.http import HttpRequest, QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import NoScriptError
 
 from calls.routing import KEY as ROUTING_KEY
 from calls.routing import Routing
@@ -154,6 +157,51 @@ def _script(client, name: str):
     return scripts[name]
 
 
+_own = threading.local()
+
+
+def _run_own(script, *, keys: list[str], args: list[object]):
+    """Run a script on this thread's own connection to Redis, outside the pool: a webhook's
+    one round trip then pays no pool checkout (a check of the socket each time). A reused
+    connection that Redis closed meanwhile (a restart) is opened again once; an event
+    appended twice that way is applied once anyway."""
+    pool = _redis().connection_pool
+    owner = (os.getpid(), id(pool))
+    conn = getattr(_own, "conn", None)
+    reused = conn is not None and _own.owner == owner
+    if not reused:
+        conn = pool.make_connection()
+        _own.conn, _own.owner = conn, owner
+    try:
+        return _evalsha(conn, script, keys, args)
+    except RedisConnectionError:
+        conn.disconnect()
+        if not reused:
+            _own.conn = None
+            raise
+        try:
+            return _evalsha(conn, script, keys, args)
+        except Exception:
+            conn.disconnect()
+            _own.conn = None
+            raise
+    except Exception:
+        conn.disconnect()
+        _own.conn = None
+        raise
+
+
+def _evalsha(conn, script, keys: list[str], args: list[object]):
+    try:
+        conn.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
+        return conn.read_response()
+    except NoScriptError:  # Redis was restarted (or flushed its scripts) since
+        conn.send_command("SCRIPT", "LOAD", script.script)
+        conn.read_response()
+        conn.send_command("EVALSHA", script.sha, len(keys), *keys, *args)
+        return conn.read_response()
+
+
 @dataclass(frozen=True)
 class Queued:
     """What a queued webhook answers with: the number's routing, and (for a dial result)
@@ -182,8 +230,8 @@ def append(request: HttpRequest, kind: str) -> Queued | None:
     form = json.dumps(request.POST.dict(), separators=(",", ":"))
     accepted_key = outage.ACCEPTED.format(call_sid=request.POST.get("CallSid", "").strip())
     try:
-        client = _redis()
-        raw, fresh, accepted = _script(client, "append")(
+        raw, fresh, accepted = _run_own(
+            _script(_redis(), "append"),
             keys=[
                 _key(ROUTING_KEY.format(number=to)),
                 _key(STREAM),
@@ -272,9 +320,11 @@ def _event(entry_id: bytes | str, fields: dict) -> Event | None:
     )
 
 
-def apply(event: Event) -> None:
-    """Record one event as its webhook would have (the answer it would give is dropped)."""
+def apply(event: Event, *, numbers: dict | None = None) -> None:
+    """Record one event as its webhook would have (the answer it would give is dropped).
+    `numbers`: the called numbers a batch has read so far, by `To` (read once a batch)."""
     from calls import webhooks
+    from tenants.selectors import number_for_called
 
     post = QueryDict(mutable=True)
     post.update(event.form)
@@ -284,7 +334,12 @@ def apply(event: Event) -> None:
     if event.kind == "incoming":
         to = post.get("To", "").strip()
         if call_sid and to and "From" in post:
-            webhooks.record_incoming_request(request, call_sid=call_sid, to=to, at=event.at)
+            number = None
+            if numbers is not None:
+                number = numbers[to] = numbers.get(to) or number_for_called(to=to)
+            webhooks.record_incoming_request(
+                request, call_sid=call_sid, to=to, at=event.at, number=number
+            )
         else:
             logger.warning("voice events: malformed incoming %s", event.entry_id)
     else:
@@ -352,14 +407,15 @@ def _apply_entries(client, entries: list, *, deliveries: dict[str, int] | None =
             }
             set_aside.append((entry_id.decode() if isinstance(entry_id, bytes) else entry_id, raw))
     missed: list[int] = []
+    ready: list = []
     collecting = _missed_calls.set(missed)
     try:
-        with bounded_database(*DRAIN_TIMEOUTS_MS):
-            for event in events:
-                apply(event)
+        ready = _apply_batch(events)
         done.extend(event.entry_id for event in events)
     except Exception:
         logger.exception("voice events: a batch of %d could not be applied", len(events))
+        # One event at a time, each in its own transaction; the missed calls they decide
+        # are handed off after it, on the sender threads (`text_back`).
         for event in events:
             try:
                 with bounded_database(*DRAIN_TIMEOUTS_MS):
@@ -383,14 +439,55 @@ def _apply_entries(client, entries: list, *, deliveries: dict[str, int] | None =
     finally:
         _missed_calls.reset(collecting)
     _settle(client, done, set_aside)
+    send(ready)
     text_back(missed)
     return len(done)
+
+
+def _apply_batch(events: list[Event]) -> list:
+    """Apply the events in one transaction, and hand off in it the calls they decide
+    missed: their rows are locked by that decision already, and the hand-off adds no
+    transaction of its own. Returns the text-backs to send once it committed. If a
+    hand-off fails, so does the batch, and its events are applied one at a time instead
+    (`_apply_entries`): a hand-off never holds up a call's decision."""
+    from messaging.models import Message
+    from messaging.services import hand_off
+
+    decided: list = []
+    collecting = _decided_in_batch.set(decided)
+    try:
+        numbers: dict = {}
+        with bounded_database(*DRAIN_TIMEOUTS_MS):
+            for event in events:
+                apply(event, numbers=numbers)
+            handed = [
+                hand_off(call_id=call.pk, business=business, decided=call)
+                for call, business in decided
+            ]
+    finally:
+        _decided_in_batch.reset(collecting)
+    return [m for m in handed if m is not None and m.status == Message.Status.PENDING]
 
 
 # The missed calls decided by the batch a drain is applying (calls.services.decide hands
 # each to `take_text_back` on commit, instead of publishing a task per call).
 _missed_calls: ContextVar[list[int] | None] = ContextVar("voice_queue_missed", default=None)
 _senders: ThreadPoolExecutor | None = None
+
+
+# The calls decided missed by the batch a drain is applying, with their businesses: the
+# drain hands them off in the batch's own transaction (`_apply_batch`).
+_decided_in_batch: ContextVar[list | None] = ContextVar("voice_queue_decided", default=None)
+
+
+def hand_off_in_batch(*, call, business) -> bool:
+    """True when this call was decided missed by a batch a drain is applying: the drain
+    hands it off before the batch commits, and sends its text-back right after."""
+    decided = _decided_in_batch.get()
+    if decided is None:
+        return False
+    decided.append((call, business))
+    return True
 
 
 def take_text_back(call_id: int) -> bool:
@@ -409,35 +506,57 @@ def _eager() -> bool:
     return bool(app.conf.task_always_eager)
 
 
+def send(messages: list) -> None:
+    """Send each handed-off text-back (claim, freshness, the ledger's permission, then
+    Twilio), on the sender threads."""
+    _on_senders(_send, messages)
+
+
 def text_back(call_ids: list[int]) -> None:
     """Hand off and text each missed call, as the text_back task does, on the sender
-    threads (inline where tasks run eagerly). A send that fails is the sweeps' to retry,
-    exactly as for a task: the hand-off and the claim keep both to once."""
+    threads."""
+    _on_senders(_text_back, call_ids)
+
+
+def _on_senders(job, items: list) -> None:
+    """`job(item)` for each item on the sender threads (inline where tasks run eagerly). A
+    send that fails is the sweeps' to retry, exactly as for a task: the hand-off and the
+    claim keep both to once."""
     global _senders
-    if not call_ids:
+    if not items:
         return
     if _eager():
-        for call_id in call_ids:
-            _text_back(call_id, own_connection=False)
+        for item in items:
+            _guarded(job, item, own_connection=False)
         return
     if _senders is None:
         _senders = ThreadPoolExecutor(max_workers=SENDERS, thread_name_prefix="text-back")
-    for call_id in call_ids:
-        _senders.submit(_text_back, call_id)
+    for item in items:
+        _senders.submit(_guarded, job, item)
 
 
-def _text_back(call_id: int, *, own_connection: bool = True) -> None:
-    from messaging import services
-
+def _guarded(job, item, *, own_connection: bool = True) -> None:
     if own_connection:
         close_old_connections()
     try:
-        services.text_back(call_id=call_id)
+        job(item)
     except Exception:
-        logger.exception("text-back of missed call %s failed; the sweeps will retry", call_id)
+        logger.exception("text-back %s failed; the sweeps will retry", item)
     finally:
         if own_connection:
             close_old_connections()
+
+
+def _send(message) -> None:
+    from messaging import services
+
+    services.deliver(message_id=message.pk, loaded=message)
+
+
+def _text_back(call_id: int) -> None:
+    from messaging import services
+
+    services.text_back(call_id=call_id)
 
 
 def _reclaim(client) -> int:

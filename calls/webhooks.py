@@ -252,11 +252,14 @@ def record_incoming_request(
     to: str,
     at: datetime | None = None,
     fill_cache: bool = False,
+    number: TwilioNumber | None = None,
 ) -> HttpResponse:
     """Record the incoming call (when it started: `at`, else now) and answer it.
     `fill_cache`: the routing cache did not have the number; store it, so the number's
-    next calls are answered from it (calls.voice_queue)."""
-    number = number_for_called(to=to)
+    next calls are answered from it (calls.voice_queue). `number`: the called number with
+    its business, when the caller read it already."""
+    if number is None:
+        number = number_for_called(to=to)
     if number is None:
         logger.warning("voice/incoming: %s to unknown number %s", call_sid, to)
         return _twiml(twiml.unknown_number())

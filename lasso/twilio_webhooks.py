@@ -34,7 +34,7 @@ from django.http import (
     QueryDict,
 )
 from django.views.decorators.csrf import csrf_exempt
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator, compare
 
 logger = logging.getLogger(__name__)
 
@@ -79,9 +79,15 @@ def cleaned(post: QueryDict) -> QueryDict:
 def _valid(request: HttpRequest, signature: str, auth_token: str) -> bool:
     # Every POSTed value, repeated keys included, is part of what Twilio signed: the
     # validator reads them through QueryDict.getlist.
-    return bool(auth_token) and RequestValidator(auth_token).validate(
-        signed_url(request), request.POST, signature
-    )
+    if not auth_token:
+        return False
+    validator, url = RequestValidator(auth_token), signed_url(request)
+    # The SDK's validate accepts the URL's signature with or without an explicit port,
+    # and computes both; the URL as received is always one of the two, and the one
+    # Twilio signs: checked first, the other only when it does not match.
+    if compare(validator.compute_signature(url, request.POST), signature):
+        return True
+    return validator.validate(url, request.POST, signature)
 
 
 def _check_account(request: HttpRequest, signature: str) -> str:

@@ -305,21 +305,32 @@ def handle_missed_call(*, business: Business, call_id: int) -> Message | None:
     return message
 
 
-def hand_off(*, call_id: int, business: Business | None = None) -> Message | None:
+def hand_off(
+    *, call_id: int, business: Business | None = None, decided: Call | None = None
+) -> Message | None:
     """A missed, not-skipped call: record the inbound contact, then either create the one
     text-back or, within the cooldown of a text-back that was actually sent, raise a
     "called again" alert instead. A call handed off after its freshness window (an outage
     backlog) is not texted late: its text-back is recorded expired and the caller joins
     the callback queue. Returns the text-back row (pending: for the caller to send), or
-    None. One transaction; the call row's lock and its `handed_off_at` make it once."""
-    with transaction.atomic():
-        call = load_one(
-            Call,
-            where="t.id = %s AND t.outcome = %s",
-            params=[call_id, Call.Outcome.MISSED],
-            related=["business"],
-            lock=True,
-        )
+    None. One transaction; the call row's lock and its `handed_off_at` make it once.
+
+    `decided`: the call as the enclosing transaction just decided it missed (a drain of
+    queued webhooks, calls.voice_queue): its row is locked by that decision already, so it
+    is not read again, and the hand-off is part of that transaction (no savepoint: if it
+    fails, the whole transaction does)."""
+    with transaction.atomic(savepoint=decided is None):
+        if decided is not None:
+            missed = decided.pk == call_id and decided.outcome == Call.Outcome.MISSED
+            call = decided if missed else None
+        else:
+            call = load_one(
+                Call,
+                where="t.id = %s AND t.outcome = %s",
+                params=[call_id, Call.Outcome.MISSED],
+                related=["business"],
+                lock=True,
+            )
         if call is None or call.handed_off_at is not None:
             return None
         if business is not None and call.business_id != business.pk:
@@ -515,7 +526,7 @@ def deliver(*, message_id: int, loaded: Message | None = None) -> str:
         return prepared
     message = prepared
     message.attempts = attempts
-    rows = Message.objects.filter(pk=message_id, status=Message.Status.SENDING)
+    rows = _StillSending(message_id)
 
     try:
         result = gateway.get_backend().send(
@@ -568,13 +579,27 @@ def deliver(*, message_id: int, loaded: Message | None = None) -> str:
     return status
 
 
+class _StillSending:
+    """The claimed row, still "sending" (this claim's), for a conditional update. The
+    queryset is built only when one is made: a send that goes as planned needs none, and
+    this runs for every text."""
+
+    def __init__(self, message_id: int) -> None:
+        self.message_id = message_id
+
+    def update(self, **fields: object) -> int:
+        return Message.objects.filter(pk=self.message_id, status=Message.Status.SENDING).update(
+            **fields
+        )
+
+
 def _prepare(message_id: int, *, loaded: Message | None = None) -> Message | str:
     """Everything before the gateway call: the claimed row, its freshness and the ledger's
     permission. Returns the message to send, or the status it ended in."""
     # Only what every send reads (freshness, the ledger's question): a HELP answer's
     # inbound message and an expiring text-back's conversation are loaded when needed.
     message = loaded or Message.objects.select_related("business", "call").get(pk=message_id)
-    rows = Message.objects.filter(pk=message_id, status=Message.Status.SENDING)
+    rows = _StillSending(message_id)
 
     if is_stale_textback(message):
         # Nothing went to Twilio for this row (it was pending, not unknown), so expiring it

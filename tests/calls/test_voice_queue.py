@@ -155,6 +155,28 @@ def test_with_redis_away_the_webhook_records_the_call_itself(flow, tenant):
     assert len(texts_to(CALLER)) == 1
 
 
+@pytest.mark.parametrize("forgot", ["connection", "script"])
+def test_a_webhook_is_queued_after_redis_closed_its_connection_or_forgot_its_script(
+    tenant, twilio, held, forgot
+):
+    """Each web thread keeps its own connection for the webhooks' script: a Redis restart
+    closes it and empties the script cache, and the next webhook still queues its event."""
+    routing.refresh(numbers=[tenant.number])
+    first = CallFlow(twilio=twilio, to=str(tenant.number.phone_number), caller="+12125550001")
+    first.incoming()
+    if forgot == "connection":
+        # Every client but the test's own, the webhook thread's connection among them.
+        assert redis().client_kill_filter(_type="normal", skipme=True) >= 1
+    else:
+        redis().script_flush()
+    later = CallFlow(twilio=twilio, to=str(tenant.number.phone_number), caller="+12125550002")
+    xml(later.incoming())
+    assert [fields["kind"] for _, fields in queued()] == ["incoming", "incoming"]
+    assert not Call.objects.filter(call_sid=later.sid).exists()  # queued, not recorded
+    assert voice_queue.drain() == 2
+    assert Call.objects.filter(call_sid__in=[first.sid, later.sid]).count() == 2
+
+
 def test_an_unknown_number_is_answered_by_the_database_path(twilio, tenant):
     flow = CallFlow(twilio=twilio, to="+14155550123")
     root = xml(flow.incoming())
@@ -379,12 +401,17 @@ def test_a_drain_hands_on_after_its_turn(tenant, twilio, held):
 def test_a_text_back_that_fails_on_its_thread_is_left_to_the_sweeps(flow, held):
     flow.incoming()
     flow.dial_complete("no-answer")
-    with mock.patch("messaging.services.text_back", side_effect=OperationalError("away")):
+    with mock.patch("messaging.services.deliver", side_effect=OperationalError("away")):
         voice_queue.drain()
     call = Call.objects.get(call_sid=flow.sid)
-    assert call.outcome == Call.Outcome.MISSED and texts_to(CALLER) == []
-    # The calls sweep hands a missed call off once it has waited; the text goes out once.
-    Call.objects.filter(pk=call.pk).update(decided_at=timezone.now() - timedelta(minutes=1))
+    # Decided and handed off in the batch: the text-back waits, pending, for the sweep.
+    assert call.outcome == Call.Outcome.MISSED and call.handed_off_at is not None
+    assert texts_to(CALLER) == []
+    textback = Message.objects.get(call=call)
+    assert textback.status == Message.Status.PENDING
+    Message.objects.filter(pk=textback.pk).update(
+        enqueued_at=timezone.now() - timedelta(minutes=6)
+    )
     from calls.tasks import sweep_calls
     from messaging.tasks import sweep_due_messages
 
@@ -392,6 +419,35 @@ def test_a_text_back_that_fails_on_its_thread_is_left_to_the_sweeps(flow, held):
     sweep_due_messages()
     sweep_due_messages()
     assert len(texts_to(CALLER)) == 1
+
+
+def test_a_hand_off_that_fails_in_a_batch_holds_up_no_decision(tenant, twilio, held):
+    """The batch's hand-offs fail: the batch is rolled back and its events applied one at
+    a time; every call is decided, and each caller is texted once, by the sender path."""
+    from messaging import services as messaging_services
+
+    routing.refresh(numbers=[tenant.number])
+    flows = [
+        CallFlow(twilio=twilio, to=str(tenant.number.phone_number), caller=f"+1212555{n:04d}")
+        for n in range(3)
+    ]
+    for flow in flows:
+        flow.incoming()
+        flow.dial_complete("no-answer")
+    real = messaging_services.hand_off
+
+    def in_batch_fails(*, call_id, business=None, decided=None):
+        if decided is not None:
+            raise OperationalError("deadlock detected")
+        return real(call_id=call_id, business=business)
+
+    with mock.patch.object(messaging_services, "hand_off", side_effect=in_batch_fails):
+        assert voice_queue.drain() == 6
+    calls = Call.objects.filter(call_sid__in=[f.sid for f in flows])
+    assert sorted(c.outcome for c in calls) == [Call.Outcome.MISSED] * 3
+    assert all(c.handed_off_at is not None for c in calls)
+    assert sorted(m.to for m in memory_backend.outbox) == [f.caller for f in flows]
+    assert queued() == []
 
 
 def test_a_dial_result_is_answered_as_its_call_was_rung_not_as_settings_are_now(

@@ -46,6 +46,35 @@ def test_a_signature_for_other_parameters_is_refused(twilio, params):
     assert twilio.post(VOICE + "incoming/", tampered, signature=good).status_code == 403
 
 
+@pytest.mark.parametrize(
+    ("public", "signed_for"),
+    [
+        ("https://lasso.example", "https://lasso.example:443"),
+        ("https://lasso.example:443", "https://lasso.example"),
+        ("https://lasso.example", "https://lasso.example"),
+        ("http://lasso.example:8080", "http://lasso.example:8080"),
+    ],
+)
+def test_a_signature_of_the_url_with_or_without_its_port_is_accepted(
+    twilio, params, settings, public, signed_for
+):
+    """Twilio signs some requests with the URL's default port written out and some
+    without it; either one is Twilio's."""
+    from twilio.request_validator import RequestValidator
+
+    settings.PUBLIC_BASE_URL = public
+    sig = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(
+        signed_for + VOICE + "incoming/", params
+    )
+    assert twilio.post(VOICE + "incoming/", params, signature=sig).status_code == 200
+    assert Call.objects.filter(call_sid=params["CallSid"]).exists()
+    retry = dict(params, CallSid=new_call_sid())
+    other_port = RequestValidator(settings.TWILIO_AUTH_TOKEN).compute_signature(
+        "https://lasso.example:8443" + VOICE + "incoming/", retry
+    )
+    assert twilio.post(VOICE + "incoming/", retry, signature=other_port).status_code == 403
+
+
 def test_a_signature_for_another_host_is_refused(params, settings):
     from urllib.parse import urlencode
 
