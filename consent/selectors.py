@@ -97,7 +97,6 @@ def may_text(
     - Anything the team writes needs an open conversation: the person texted the business,
       or asked for texts on the callback form, within the business's reply window.
     """
-    events = events_for(business=business, phone_number=phone_number)
     latest_kind, has_source = ledger_facts(
         business_id=business.pk,
         phone_number=phone_number,
@@ -115,6 +114,7 @@ def may_text(
             return Permission(True, "answering the person's HELP request")
         return Permission(False, "no HELP request to answer")
     if opted_out:
+        events = events_for(business=business, phone_number=phone_number)
         latest_state = events.filter(kind__in=STATE_KINDS).order_by("-occurred_at", "-id").first()
         kind = latest_state.get_kind_display() if latest_state else Kind(latest_kind).label
         when = (
@@ -144,7 +144,8 @@ def may_text(
         window = timedelta(days=business.reply_window_days)
         since = timezone.now() - window
         latest_contact = (
-            events.filter(kind__in=[Kind.INBOUND_TEXT, Kind.CALLBACK_FORM, Kind.OPT_IN])
+            events_for(business=business, phone_number=phone_number)
+            .filter(kind__in=[Kind.INBOUND_TEXT, Kind.CALLBACK_FORM, Kind.OPT_IN])
             .order_by("-occurred_at")
             .first()
         )

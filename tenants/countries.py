@@ -8,6 +8,8 @@ the country of the Lasso number being used, compared by calling code so the shar
 
 from __future__ import annotations
 
+import functools
+
 import phonenumbers
 from django.conf import settings
 
@@ -16,19 +18,26 @@ from tenants.models import Business
 SUPPORTED = frozenset(phonenumbers.SUPPORTED_REGIONS)
 
 
+@functools.lru_cache(maxsize=1024)
+def _parsed(number: str) -> phonenumbers.PhoneNumber | None:
+    """An E.164 number parsed (a business's own numbers come up on every call)."""
+    try:
+        return phonenumbers.parse(number)
+    except phonenumbers.NumberParseException:
+        return None
+
+
 def texts_number(*, business: Business, number: str, own_number: str) -> bool:
     """May this business text `number` (E.164) as far as countries go? `own_number` is the
     business's Lasso number the text would come from."""
-    try:
-        theirs = phonenumbers.parse(number)
-    except phonenumbers.NumberParseException:
+    theirs = _parsed(number)
+    if theirs is None:
         return False
     listed = set(business.texted_countries or [])
     if listed:
         return phonenumbers.region_code_for_number(theirs) in listed
-    try:
-        ours = phonenumbers.parse(own_number)
-    except phonenumbers.NumberParseException:
+    ours = _parsed(own_number)
+    if ours is None:
         # No Lasso number yet: the platform's home country.
         home = phonenumbers.country_code_for_region(settings.PHONENUMBER_DEFAULT_REGION)
         return theirs.country_code == home
