@@ -680,10 +680,16 @@ def report_throughput(bare: Throughput, signed: Throughput) -> bool:
 
 # --- profiles -----------------------------------------------------------------------------
 def start_profiles(
-    procs: Processes, out_dir: Path, seconds: float, tag: str, raw: bool = False
+    procs: Processes,
+    out_dir: Path,
+    seconds: float,
+    tag: str,
+    raw: bool = False,
+    gil: bool = False,
 ) -> list[subprocess.Popen[bytes]]:
     """py-spy flame graphs (on-CPU samples) of gunicorn and the celery worker, each with its
-    child processes, for the load's duration."""
+    child processes, for the load's duration. `gil`: only threads holding the GIL, i.e.
+    running Python, not waiting on a socket."""
     py_spy = VENV_BIN / "py-spy"
     if not py_spy.exists():
         raise BenchFailed(
@@ -706,6 +712,7 @@ def start_profiles(
                         "--duration",
                         str(int(seconds)),
                         "--nonblocking",
+                        *(["--gil"] if gil else []),
                         "--format",
                         "raw" if raw else "flamegraph",
                         "--output",
@@ -769,6 +776,12 @@ def main() -> int:
         "--profile-raw",
         action="store_true",
         help="with --profile: collapsed stacks (.txt, one line a stack) instead of SVG",
+    )
+    parser.add_argument(
+        "--profile-gil",
+        action="store_true",
+        help="with --profile: sample only threads holding the GIL (running Python), so a "
+        "thread waiting on PostgreSQL or Twilio does not show as busy",
     )
     parser.add_argument(
         "--database-url",
@@ -1009,7 +1022,14 @@ def run(
         flush=True,
     )
     spies = (
-        start_profiles(procs, REPO / "bench", args.duration + 1, args.profile, raw=args.profile_raw)
+        start_profiles(
+            procs,
+            REPO / "bench",
+            args.duration + 1,
+            args.profile,
+            raw=args.profile_raw,
+            gil=args.profile_gil,
+        )
         if args.profile is not None
         else []
     )

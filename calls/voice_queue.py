@@ -8,7 +8,9 @@ the request's form to a Redis stream in one script (one round trip), and answers
 in a worker, then records the events in order, in batches, through the same code the
 webhooks run when they write to the database themselves (calls.webhooks): the unique
 CallSid, the fill-only fields and the conditional decision keep every event's effect once,
-however often it is applied. The caller hears the same answer either way.
+however often it is applied. A call a batch decides missed is handed off in that batch's
+transaction, and its text-back sent on the drain's sender threads once it committed. The
+caller hears the same answer either way.
 
 A screened call's dial result is answered from the keypress the screen webhook keeps in
 Redis, and by how the call was rung (the <Dial> action's signed `screened` query). A
