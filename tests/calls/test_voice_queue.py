@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.core.cache import cache
 from django.db import OperationalError, connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_redis import get_redis_connection
 
@@ -419,6 +420,30 @@ def test_a_text_back_that_fails_on_its_thread_is_left_to_the_sweeps(flow, held):
     sweep_due_messages()
     sweep_due_messages()
     assert len(texts_to(CALLER)) == 1
+
+
+def test_a_batch_is_one_transaction_that_reads_its_number_once(tenant, twilio, held):
+    """Four missed calls drained together: one BEGIN and one COMMIT for all their events and
+    hand-offs (no savepoint, no hand-off transaction of its own), the called number read
+    once, and each caller texted once."""
+    routing.refresh(numbers=[tenant.number])
+    flows = [
+        CallFlow(twilio=twilio, to=str(tenant.number.phone_number), caller=f"+1212555{n:04d}")
+        for n in range(4)
+    ]
+    for flow in flows:
+        flow.incoming()
+        flow.dial_complete("no-answer")
+    with CaptureQueriesContext(connection) as captured:
+        assert voice_queue.drain() == 8
+    statements = [query["sql"] for query in captured.captured_queries]
+    assert statements.count("BEGIN") == 1 and statements.count("COMMIT") == 1
+    assert not [sql for sql in statements if "SAVEPOINT" in sql]
+    number_reads = [sql for sql in statements if 'FROM "tenants_twilionumber"' in sql]
+    assert len(number_reads) == 1, number_reads
+    handed = Call.objects.filter(call_sid__in=[f.sid for f in flows], handed_off_at__isnull=False)
+    assert handed.count() == 4
+    assert sorted(m.to for m in memory_backend.outbox) == [f.caller for f in flows]
 
 
 def test_a_hand_off_that_fails_in_a_batch_holds_up_no_decision(tenant, twilio, held):
