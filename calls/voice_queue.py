@@ -64,7 +64,10 @@ GROUP = "apply"
 LOCK = "voice:events:draining"
 PUBLISHED = "published"  # the lock's value between a webhook's publish and its drain
 LOCK_SECONDS = 15  # a drain that died frees the stream after this long
-BATCH = 100  # events per read and per transaction
+# Events per read and per transaction. A batch's missed calls are handed off in it and
+# texted once it commits: after a stall, a backlog goes out in several smaller
+# transactions, whose first texts leave sooner than one large one's.
+BATCH = 32
 TURN_SECONDS = 5.0  # a drain hands on to a new task after this long, freeing its worker
 RECLAIM_IDLE_MS = 60_000
 MAX_DELIVERIES = 5
@@ -73,8 +76,8 @@ MAX_DELIVERIES = 5
 LINGER_MS = 500
 # After a read that did not fill a batch, let the next events gather this long: a batch of
 # several shares one transaction, one read and one acknowledgement (the text-back's budget
-# is 250 ms; this spends 50 at most).
-GATHER_SECONDS = 0.05
+# is 250 ms; this spends 25 at most).
+GATHER_SECONDS = 0.025
 # Threads that send a drain's text-backs, so a slow Twilio answer holds up neither the
 # next events nor the other texts.
 SENDERS = 16

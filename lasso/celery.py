@@ -10,13 +10,23 @@ the connection (CONN_HEALTH_CHECKS), as a web request does.
 import os
 
 from celery import Celery
-from celery.signals import task_prerun
+from celery.signals import task_prerun, worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lasso.settings")
 
 app = Celery("lasso")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@worker_process_init.connect
+@worker_ready.connect
+def _freeze_startup_objects(**_: object) -> None:
+    # A prefork child once it is forked; the main process (the only one with the solo and
+    # threads pools) once it is ready.
+    from lasso import heap
+
+    heap.freeze()
 
 
 @task_prerun.connect

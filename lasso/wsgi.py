@@ -10,3 +10,7 @@ application = get_wsgi_application()
 from tenants.onboarding import credentials  # noqa: E402
 
 credentials.load()
+
+from lasso import heap  # noqa: E402
+
+heap.freeze()
