@@ -8,11 +8,14 @@ the connection (CONN_HEALTH_CHECKS), as a web request does.
 """
 
 import os
+import sys
 
 from celery import Celery
 from celery.signals import task_prerun, worker_process_init, worker_ready
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lasso.settings")
+
+SWITCH_INTERVAL_SECONDS = 0.001
 
 app = Celery("lasso")
 app.config_from_object("django.conf:settings", namespace="CELERY")
@@ -21,12 +24,16 @@ app.autodiscover_tasks()
 
 @worker_process_init.connect
 @worker_ready.connect
-def _freeze_startup_objects(**_: object) -> None:
+def _settle_the_process(**_: object) -> None:
     # A prefork child once it is forked; the main process (the only one with the solo and
     # threads pools) once it is ready.
     from lasso import heap
 
     heap.freeze()
+    # A drain's thread and its sender threads share the interpreter: a thread back from
+    # PostgreSQL waits up to this long for another to hand over (default 5 ms), on every
+    # statement. 1 ms keeps a drain's batch from crawling while its texts go out.
+    sys.setswitchinterval(SWITCH_INTERVAL_SECONDS)
 
 
 @task_prerun.connect
