@@ -178,18 +178,13 @@ def _run_own(script, *, keys: list[str], args: list[object]):
         conn = pool.make_connection()
         _own.conn, _own.owner = conn, owner
     try:
-        return _evalsha(conn, script, keys, args)
-    except RedisConnectionError:
-        conn.disconnect()
-        if not reused:
-            _own.conn = None
-            raise
         try:
             return _evalsha(conn, script, keys, args)
-        except Exception:
-            conn.disconnect()
-            _own.conn = None
-            raise
+        except RedisConnectionError:
+            if not reused:
+                raise
+            conn.disconnect()  # closed by Redis meanwhile: opened again on the next send
+            return _evalsha(conn, script, keys, args)
     except Exception:
         conn.disconnect()
         _own.conn = None

@@ -29,6 +29,7 @@ from dataclasses import replace
 from datetime import datetime
 
 from django.conf import settings
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 
 from calls import outage, services, twiml, voice_queue, voicemail, webhook_urls
@@ -264,7 +265,9 @@ def record_incoming_request(
         logger.warning("voice/incoming: %s to unknown number %s", call_sid, to)
         return _twiml(twiml.unknown_number())
     if fill_cache:
-        store_routings([routing_for(number=number)])
+        # Redis is written once the call is in the database, not while its transaction
+        # waits on the round trip.
+        transaction.on_commit(functools.partial(store_routings, [routing_for(number=number)]))
     incoming_call = services.record_incoming(
         number=number,
         call_sid=call_sid,

@@ -56,9 +56,29 @@ def held():
 
 
 @pytest.fixture
-def flow(tenant, twilio):
+def new_call(tenant, twilio):
+    """Calls to the tenant's number, its routing cached: `new_call(caller)` is one call,
+    `new_call.many(n)` n calls from n different callers."""
     routing.refresh(numbers=[tenant.number])
-    return CallFlow(twilio=twilio, to=str(tenant.number.phone_number))
+
+    def make(caller: str = CALLER) -> CallFlow:
+        return CallFlow(twilio=twilio, to=str(tenant.number.phone_number), caller=caller)
+
+    make.many = lambda count: [make(f"+1212555{n:04d}") for n in range(count)]
+    return make
+
+
+@pytest.fixture
+def flow(new_call):
+    return new_call()
+
+
+@pytest.fixture
+def screened(tenant, new_call):
+    """A call to the tenant's number with screening on (and cached)."""
+    update_business_settings(business=tenant.business, screening_enabled=True)
+    routing.refresh(numbers=[tenant.number])
+    return new_call()
 
 
 def texts_to(number: str) -> list:
@@ -158,19 +178,18 @@ def test_with_redis_away_the_webhook_records_the_call_itself(flow, tenant):
 
 @pytest.mark.parametrize("forgot", ["connection", "script"])
 def test_a_webhook_is_queued_after_redis_closed_its_connection_or_forgot_its_script(
-    tenant, twilio, held, forgot
+    new_call, held, forgot
 ):
     """Each web thread keeps its own connection for the webhooks' script: a Redis restart
     closes it and empties the script cache, and the next webhook still queues its event."""
-    routing.refresh(numbers=[tenant.number])
-    first = CallFlow(twilio=twilio, to=str(tenant.number.phone_number), caller="+12125550001")
+    first = new_call("+12125550001")
     first.incoming()
     if forgot == "connection":
         # Every client but the test's own, the webhook thread's connection among them.
         assert redis().client_kill_filter(_type="normal", skipme=True) >= 1
     else:
         redis().script_flush()
-    later = CallFlow(twilio=twilio, to=str(tenant.number.phone_number), caller="+12125550002")
+    later = new_call("+12125550002")
     xml(later.incoming())
     assert [fields["kind"] for _, fields in queued()] == ["incoming", "incoming"]
     assert not Call.objects.filter(call_sid=later.sid).exists()  # queued, not recorded
@@ -185,10 +204,8 @@ def test_an_unknown_number_is_answered_by_the_database_path(twilio, tenant):
     assert queued() == []
 
 
-def test_a_screened_call_taken_by_a_person_is_answered_with_its_keypress(tenant, twilio, held):
-    update_business_settings(business=tenant.business, screening_enabled=True)
-    routing.refresh(numbers=[tenant.number])
-    flow = CallFlow(twilio=twilio, to=str(tenant.number.phone_number))
+def test_a_screened_call_taken_by_a_person_is_answered_with_its_keypress(screened, held):
+    flow = screened
     flow.incoming()
     # The keypress comes before the incoming event is recorded: kept in Redis.
     assert xml(flow.screen(digits="1")).find("Say") is None  # bridged
@@ -202,11 +219,9 @@ def test_a_screened_call_taken_by_a_person_is_answered_with_its_keypress(tenant,
     assert texts_to(CALLER) == []
 
 
-def test_a_keypress_on_a_recorded_call_also_answers_its_dial_result(tenant, twilio, held):
+def test_a_keypress_on_a_recorded_call_also_answers_its_dial_result(screened, held):
     """The call reached the database before the screen: the keypress goes to both."""
-    update_business_settings(business=tenant.business, screening_enabled=True)
-    routing.refresh(numbers=[tenant.number])
-    flow = CallFlow(twilio=twilio, to=str(tenant.number.phone_number))
+    flow = screened
     flow.incoming()
     voice_queue.drain()
     flow.screen(digits="1")
@@ -219,10 +234,8 @@ def test_a_keypress_on_a_recorded_call_also_answers_its_dial_result(tenant, twil
     assert texts_to(CALLER) == []
 
 
-def test_a_screened_call_nobody_accepted_is_missed_and_texted(tenant, twilio, held):
-    update_business_settings(business=tenant.business, screening_enabled=True)
-    routing.refresh(numbers=[tenant.number])
-    flow = CallFlow(twilio=twilio, to=str(tenant.number.phone_number))
+def test_a_screened_call_nobody_accepted_is_missed_and_texted(screened, held):
+    flow = screened
     flow.incoming()
     voice_queue.drain()
     root = xml(flow.dial_complete("completed"))  # voicemail picked up the forwarded leg
@@ -381,12 +394,8 @@ def test_twenty_concurrent_copies_of_a_call_queue_one_call_and_one_text(tenant, 
     assert message.status == Message.Status.QUEUED
 
 
-def test_a_drain_hands_on_after_its_turn(tenant, twilio, held):
-    routing.refresh(numbers=[tenant.number])
-    flows = [
-        CallFlow(twilio=twilio, to=str(tenant.number.phone_number), caller=f"+1212555{n:04d}")
-        for n in range(3)
-    ]
+def test_a_drain_hands_on_after_its_turn(new_call, held):
+    flows = new_call.many(3)
     for flow in flows:
         flow.incoming()
     held.reset_mock()
@@ -410,9 +419,7 @@ def test_a_text_back_that_fails_on_its_thread_is_left_to_the_sweeps(flow, held):
     assert texts_to(CALLER) == []
     textback = Message.objects.get(call=call)
     assert textback.status == Message.Status.PENDING
-    Message.objects.filter(pk=textback.pk).update(
-        enqueued_at=timezone.now() - timedelta(minutes=6)
-    )
+    Message.objects.filter(pk=textback.pk).update(enqueued_at=timezone.now() - timedelta(minutes=6))
     from calls.tasks import sweep_calls
     from messaging.tasks import sweep_due_messages
 
@@ -422,15 +429,11 @@ def test_a_text_back_that_fails_on_its_thread_is_left_to_the_sweeps(flow, held):
     assert len(texts_to(CALLER)) == 1
 
 
-def test_a_batch_is_one_transaction_that_reads_its_number_once(tenant, twilio, held):
+def test_a_batch_is_one_transaction_that_reads_its_number_once(new_call, held):
     """Four missed calls drained together: one BEGIN and one COMMIT for all their events and
     hand-offs (no savepoint, no hand-off transaction of its own), the called number read
     once, and each caller texted once."""
-    routing.refresh(numbers=[tenant.number])
-    flows = [
-        CallFlow(twilio=twilio, to=str(tenant.number.phone_number), caller=f"+1212555{n:04d}")
-        for n in range(4)
-    ]
+    flows = new_call.many(4)
     for flow in flows:
         flow.incoming()
         flow.dial_complete("no-answer")
@@ -446,16 +449,12 @@ def test_a_batch_is_one_transaction_that_reads_its_number_once(tenant, twilio, h
     assert sorted(m.to for m in memory_backend.outbox) == [f.caller for f in flows]
 
 
-def test_a_hand_off_that_fails_in_a_batch_holds_up_no_decision(tenant, twilio, held):
+def test_a_hand_off_that_fails_in_a_batch_holds_up_no_decision(new_call, held):
     """The batch's hand-offs fail: the batch is rolled back and its events applied one at
     a time; every call is decided, and each caller is texted once, by the sender path."""
     from messaging import services as messaging_services
 
-    routing.refresh(numbers=[tenant.number])
-    flows = [
-        CallFlow(twilio=twilio, to=str(tenant.number.phone_number), caller=f"+1212555{n:04d}")
-        for n in range(3)
-    ]
+    flows = new_call.many(3)
     for flow in flows:
         flow.incoming()
         flow.dial_complete("no-answer")
@@ -476,13 +475,11 @@ def test_a_hand_off_that_fails_in_a_batch_holds_up_no_decision(tenant, twilio, h
 
 
 def test_a_dial_result_is_answered_as_its_call_was_rung_not_as_settings_are_now(
-    tenant, twilio, held
+    screened, tenant, twilio, held
 ):
     """Screening was on when the call rang, and turned off before nobody pressed a key:
     the caller is greeted as missed, as the database decides, and texted."""
-    update_business_settings(business=tenant.business, screening_enabled=True)
-    routing.refresh(numbers=[tenant.number])
-    flow = CallFlow(twilio=twilio, to=str(tenant.number.phone_number))
+    flow = screened
     action = urlsplit(xml(flow.incoming()).find("Dial").get("action"))
     assert "screened=1" in action.query
     update_business_settings(business=tenant.business, screening_enabled=False)
