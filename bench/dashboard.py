@@ -137,63 +137,41 @@ def seed(conversations: int, messages: int) -> tuple[str, str, str]:
         for c in contacts[::20]
     ]
     ConsentEvent.objects.bulk_create(events, batch_size=5000)
-    from django.db import connection
+    from bench.seeding import vacuum_analyze
 
-    with connection.cursor() as cursor:
-        # VACUUM as well as ANALYZE: left to autovacuum, a million fresh rows are vacuumed a
-        # minute later, in the middle of the timed requests (a core busy for tens of
-        # seconds, one page at ~1 s). Production tables were vacuumed long ago, their
-        # visibility maps set: measure that state.
-        cursor.execute("VACUUM ANALYZE")
+    # Left to autovacuum, a million fresh rows are vacuumed a minute later, in the middle of
+    # the timed requests (a core busy for tens of seconds, one page at ~1 s).
+    vacuum_analyze()
     return business.slug, "owner@bench.test", str(convs[len(convs) // 2].public_id)
 
 
 def insert_messages(*, business_id: int, our_number: str, per: int) -> None:
-    """`per` messages in every conversation of the business, written by PostgreSQL itself
-    (INSERT … SELECT over generate_series): a million rows take seconds, not minutes.
-    Columns the bench does not name get NULL or their model default, so a field added to
-    Message later does not break the seeding."""
-    from django.db import connection
-
+    """`per` messages in every conversation of the business (bench.seeding.insert_select)."""
+    from bench.seeding import insert_select
     from messaging.models import Message
 
-    chosen = {
-        "business_id": "%(business)s",
-        "conversation_id": "conv.id",
-        "direction": "CASE WHEN mod(j, 2) = 0 THEN 'in' ELSE 'out' END",
-        "kind": "CASE WHEN mod(j, 2) = 0 THEN 'inbound' ELSE 'reply' END",
-        "body": "'Message ' || j || ' about the job at ' || conv.n || ' Main St.'",
-        "from_number": "CASE WHEN mod(j, 2) = 0 THEN conv.phone ELSE %(ours)s END",
-        "to_number": "CASE WHEN mod(j, 2) = 0 THEN %(ours)s ELSE conv.phone END",
-        "status": "CASE WHEN mod(j, 2) = 0 THEN 'received' ELSE 'delivered' END",
-        "twilio_sid": "'SM' || lpad(conv.n::text, 10, '0') || lpad(j::text, 22, '0')",
-        "created_at": "now() - make_interval(mins => conv.n::int, secs => (%(per)s - j))",
-    }
-    columns, values, params = [], [], {"business": business_id, "ours": our_number, "per": per}
-    for field in Message._meta.concrete_fields:
-        if field.primary_key:
-            continue
-        columns.append(connection.ops.quote_name(field.column))
-        if field.column in chosen:
-            values.append(chosen[field.column])
-        elif field.null:
-            values.append("NULL")
-        else:
-            key = f"default_{field.column}"
-            params[key] = field.get_default()
-            values.append(f"%({key})s")
-    sql = f"""
-        INSERT INTO {Message._meta.db_table} ({", ".join(columns)})
-        SELECT {", ".join(values)}
-        FROM (
+    insert_select(
+        Message,
+        {
+            "business_id": "%(business)s",
+            "conversation_id": "conv.id",
+            "direction": "CASE WHEN mod(j, 2) = 0 THEN 'in' ELSE 'out' END",
+            "kind": "CASE WHEN mod(j, 2) = 0 THEN 'inbound' ELSE 'reply' END",
+            "body": "'Message ' || j || ' about the job at ' || conv.n || ' Main St.'",
+            "from_number": "CASE WHEN mod(j, 2) = 0 THEN conv.phone ELSE %(ours)s END",
+            "to_number": "CASE WHEN mod(j, 2) = 0 THEN %(ours)s ELSE conv.phone END",
+            "status": "CASE WHEN mod(j, 2) = 0 THEN 'received' ELSE 'delivered' END",
+            "twilio_sid": "'SM' || lpad(conv.n::text, 10, '0') || lpad(j::text, 22, '0')",
+            "created_at": "now() - make_interval(mins => conv.n::int, secs => (%(per)s - j))",
+        },
+        """(
             SELECT c.id, ct.phone_number AS phone, row_number() OVER (ORDER BY c.id) - 1 AS n
             FROM messaging_conversation c JOIN messaging_contact ct ON ct.id = c.contact_id
             WHERE c.business_id = %(business)s
         ) AS conv
-        CROSS JOIN generate_series(0, %(per)s - 1) AS j
-    """
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        CROSS JOIN generate_series(0, %(per)s - 1) AS j""",
+        {"business": business_id, "ours": our_number, "per": per},
+    )
 
 
 def cookie_value(response: requests.Response, name: str) -> str:

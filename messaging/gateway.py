@@ -22,6 +22,7 @@ from the account and recording SIDs: never from a URL a request or a stored row 
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import re
@@ -30,14 +31,20 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from urllib.parse import urlencode, urlsplit
 
+import certifi
 import requests
+import urllib3
 from django.conf import settings
 from twilio.base.exceptions import TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
+from twilio.http import HttpClient
+from twilio.http.response import Response
 from twilio.rest import Client
 
 logger = logging.getLogger(__name__)
+# The SDK's own request log (INFO; quiet unless settings.LOGGING asks for it).
+_twilio_logger = logging.getLogger("twilio.http_client")
 
 TWILIO_DEFAULT_BASE = "https://api.twilio.com"
 CARRIER_OPT_OUT = "21610"
@@ -113,28 +120,36 @@ LOOKUP_PAGE = 50
 TWILIO_HOST = re.compile(r"^https://(?P<domain>[a-z0-9-]+)\.twilio\.com(?=/|$)")
 
 
-class _RebasedHttpClient(TwilioHttpClient):
-    """Sends the SDK's requests for every Twilio domain (api.twilio.com, messaging.,
-    trusthub., lookups.) to that domain's entry in TWILIO_API_BASE_URLS, else to
-    TWILIO_API_BASE_URL; a base left at Twilio's own address rewrites nothing."""
+class _RebasedHttpClient(HttpClient):
+    """The SDK's HTTP client. Sends the requests for every Twilio domain (api.twilio.com,
+    messaging., trusthub., lookups.) to that domain's entry in TWILIO_API_BASE_URLS, else to
+    TWILIO_API_BASE_URL; a base left at Twilio's own address rewrites nothing.
+
+    It sends through urllib3's connection pool itself instead of the SDK's requests session,
+    whose per-request machinery (merging settings, preparing, hooks, guessing the answer's
+    encoding) was most of the SDK's CPU per text (bench/README.md). It encodes what requests
+    would, and fails as requests would: with requests' own exceptions (ConnectionError
+    when no connection could be made, ConnectTimeout, ReadTimeout, ...), which is what the
+    gateway classifies as sent or not.
+    """
 
     def __init__(
         self, base_url: str, timeout: float, overrides: dict[str, str] | None = None
     ) -> None:
-        super().__init__(timeout=timeout, pool_connections=True, max_retries=0)
+        super().__init__(_twilio_logger, False, timeout)
         self.base_url = base_url.rstrip("/")
         if overrides is None:
             overrides = getattr(settings, "TWILIO_API_BASE_URLS", {})
         self.overrides = {domain: url.rstrip("/") for domain, url in overrides.items()}
         self.retry_after: float | None = None
-        # requests reads the proxy and CA-bundle variables from the environment on every
-        # request (a walk over os.environ: a third of the SDK's CPU per text). They do not
-        # change while the process runs: read them once, here.
-        self.proxy = self.proxy or requests.utils.get_environ_proxies(self.base_url) or None
-        self.session.trust_env = False
-        self.session.verify = (
-            os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or True
+        # The proxy and CA-bundle variables do not change while the process runs: read once.
+        self.proxies = requests.utils.get_environ_proxies(self.base_url) or {}
+        self.ca_certs = (
+            os.environ.get("REQUESTS_CA_BUNDLE")
+            or os.environ.get("CURL_CA_BUNDLE")
+            or certifi.where()
         )
+        self._pools: dict[str, urllib3.PoolManager] = {}
 
     def rebase(self, url: str) -> str:
         found = TWILIO_HOST.match(url)
@@ -148,11 +163,109 @@ class _RebasedHttpClient(TwilioHttpClient):
             base = self.base_url
         return base + url[found.end() :]
 
-    def request(self, method, url, *args, **kwargs):  # type: ignore[no-untyped-def]
-        response = super().request(method, self.rebase(url), *args, **kwargs)
+    def _pool(self, url: str) -> urllib3.PoolManager:
+        """The connection pool for the URL's scheme: through its proxy when one is set."""
+        scheme = url.partition(":")[0].lower()
+        proxy = self.proxies.get(scheme) or self.proxies.get("all") or ""
+        pool = self._pools.get(proxy)
+        if pool is None:
+            options = {"cert_reqs": "CERT_REQUIRED", "ca_certs": self.ca_certs}
+            if proxy:
+                pool = urllib3.ProxyManager(proxy, **options)
+            else:
+                pool = urllib3.PoolManager(**options)
+            self._pools[proxy] = pool
+        return pool
+
+    def request(  # type: ignore[override]
+        self,
+        method: str,
+        url: str,
+        params: dict[str, object] | None = None,
+        data: dict[str, object] | None = None,
+        headers: dict[str, str] | None = None,
+        auth: tuple[str, str] | None = None,
+        timeout: float | None = None,
+        allow_redirects: bool = False,
+    ) -> Response:
+        if timeout is None:
+            timeout = self.timeout
+        elif timeout <= 0:
+            raise ValueError(timeout)
+        method = method.upper()
+        url = self.rebase(url)
+        self.log_request({"method": method, "url": url, "params": params, "headers": headers})
+        headers = dict(headers or {})
+        if params:
+            url += ("&" if urlsplit(url).query else "?") + _form(params)
+        body: bytes | None = None
+        if data:
+            if headers.get("Content-Type") in {"application/json", "application/scim+json"}:
+                body = json.dumps(data).encode()
+            else:
+                body = _form(data).encode()
+                headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
+        if auth is not None:
+            headers.update(urllib3.util.make_headers(basic_auth=f"{auth[0]}:{auth[1]}"))
+        try:
+            answer = self._pool(url).request(
+                method,
+                url,
+                body=body,
+                headers=headers,
+                timeout=urllib3.Timeout(connect=timeout, read=timeout),
+                retries=False,
+                redirect=allow_redirects,
+            )
+        except urllib3.exceptions.HTTPError as exc:
+            raise _as_requests_error(exc) from exc
+        except OSError as exc:
+            raise requests.exceptions.ConnectionError(exc) from exc
         # The SDK's exception drops the headers: keep the one a refusal may carry.
-        self.retry_after = _seconds(dict(response.headers or {}).get("Retry-After", ""))
+        self.retry_after = _seconds(answer.headers.get("Retry-After", ""))
+        response = Response(answer.status, _text(answer), answer.headers)
+        self.log_response(answer.status, response)  # type: ignore[arg-type]
         return response
+
+
+def _form(values: dict[str, object]) -> str:
+    """A form or query string as requests encodes it: a list is one pair per item, and a
+    None leaves its key out."""
+    pairs = []
+    for key, value in values.items():
+        items = value if isinstance(value, list | tuple) else [value]
+        pairs.extend((key, item) for item in items if item is not None)
+    return urlencode(pairs)
+
+
+def _text(answer: urllib3.BaseHTTPResponse) -> str:
+    """The answer's body as text, in the charset it names (as requests reads it: a text/*
+    answer without one is Latin-1, anything else UTF-8)."""
+    content_type = answer.headers.get("Content-Type", "")
+    found = re.search(r"charset=[\"']?([\w.:-]+)", content_type, re.IGNORECASE)
+    charset = found[1] if found else ("iso-8859-1" if "text" in content_type else "utf-8")
+    try:
+        return answer.data.decode(charset, errors="replace")
+    except LookupError:
+        return answer.data.decode("utf-8", errors="replace")
+
+
+def _as_requests_error(exc: urllib3.exceptions.HTTPError) -> requests.exceptions.RequestException:
+    """The requests exception the SDK's own client raises for this urllib3 failure."""
+    errors = urllib3.exceptions
+    if isinstance(exc, errors.NewConnectionError):  # refused, unreachable, no such name
+        return requests.exceptions.ConnectionError(exc)
+    if isinstance(exc, errors.ConnectTimeoutError):
+        return requests.exceptions.ConnectTimeout(exc)
+    if isinstance(exc, errors.ReadTimeoutError):
+        return requests.exceptions.ReadTimeout(exc)
+    if isinstance(exc, errors.ProxyError):
+        return requests.exceptions.ProxyError(exc)
+    if isinstance(exc, errors.SSLError):
+        return requests.exceptions.SSLError(exc)
+    if isinstance(exc, errors.LocationValueError):
+        return requests.exceptions.InvalidURL(exc)
+    return requests.exceptions.ConnectionError(exc)
 
 
 def _seconds(value: str) -> float | None:
@@ -183,7 +296,7 @@ class TwilioBackend:
 
     @property
     def client(self) -> Client:
-        # One client (and connection pool) per thread: requests sessions are not thread-safe.
+        # One client (and connection pool) per thread: each thread keeps its own connection.
         client = getattr(self._local, "client", None)
         if client is None:
             client = Client(

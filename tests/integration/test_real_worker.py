@@ -187,6 +187,16 @@ def test_stop_between_enqueue_and_send_means_no_text(business_tenant, worker, pr
     assert stop.status_code == 200
 
     worker.start()
+    # The queue looks idle for a moment while the worker takes the task (popped from the
+    # list, not yet in "unacked"): wait for the text-back itself to settle first.
+    wait_until(
+        lambda: Message.objects.filter(
+            call__call_sid=call.sid, kind=Message.Kind.TEXTBACK
+        ).exclude(status__in=[Message.Status.PENDING, Message.Status.SENDING]).exists(),
+        timeout=30,
+        message="the text-back was never settled",
+        interval=0.1,
+    )
     wait_for_idle_queue(private_redis)
     message = textback_for(call.sid)
     assert message.status == Message.Status.CANCELED
