@@ -35,18 +35,21 @@ class Call(models.Model):
         BLOCKED = "blocked", "Caller is on the block list"
         OTHER_COUNTRY = "other_country", "Caller is outside the business's country"
 
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="calls")
+    # Indexed as the first column of the (business, from_number, started_at) index (below).
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="calls", db_index=False
+    )
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     twilio_number = models.ForeignKey(
         TwilioNumber, on_delete=models.SET_NULL, null=True, related_name="calls"
     )
-    call_sid = models.CharField(max_length=64, unique=True)
+    call_sid = models.CharField(max_length=64)  # unique: call_sid_unique (below)
     account_sid = models.CharField(
         max_length=34, blank=True, help_text="The Twilio account the call came in on."
     )
     from_raw = models.CharField(max_length=64, help_text="Caller ID exactly as Twilio sent it.")
     from_number = models.CharField(
-        max_length=20, blank=True, db_index=True, help_text="Caller in E.164 when valid."
+        max_length=20, blank=True, help_text="Caller in E.164 when valid."
     )
     to_number = models.CharField(max_length=20)
     forwarded_from = models.CharField(
@@ -76,7 +79,7 @@ class Call(models.Model):
     voicemail_transcript = models.TextField(blank=True)
 
     outcome = models.CharField(
-        max_length=10, choices=Outcome.choices, default=Outcome.PENDING, db_index=True
+        max_length=10, choices=Outcome.choices, default=Outcome.PENDING
     )
     outcome_reason = models.CharField(max_length=40, blank=True)
     skip_reason = models.CharField(max_length=20, choices=SkipReason.choices, blank=True)
@@ -94,7 +97,15 @@ class Call(models.Model):
 
     class Meta:
         ordering = ["-started_at"]
-        indexes = [models.Index(fields=["business", "from_number", "-started_at"])]
+        # Every index is written on each insert and on each update that changes an indexed
+        # column, several times per missed call: only those a query needs. Declared here
+        # rather than with unique=True / db_index=True, which add a second copy of each
+        # text column for LIKE 'prefix%' (varchar_pattern_ops) that no query runs.
+        indexes = [
+            models.Index(fields=["business", "from_number", "-started_at"]),
+            models.Index(fields=["outcome"], name="call_outcome_idx"),
+        ]
+        constraints = [models.UniqueConstraint(fields=["call_sid"], name="call_sid_unique")]
 
     def __str__(self) -> str:
         return f"{self.call_sid} {self.from_raw} → {self.to_number} ({self.outcome})"

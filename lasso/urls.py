@@ -6,6 +6,10 @@ from django.views.generic import RedirectView
 from lasso.health import healthz
 
 urlpatterns = [
+    # Twilio's webhooks first: Django tries the patterns in order, and these are most of the
+    # requests (no other pattern starts with webhooks/).
+    path("webhooks/twilio/voice/", include("calls.urls")),
+    path("webhooks/twilio/sms/", include("messaging.webhook_urls")),
     path("", RedirectView.as_view(url="/app/", permanent=False)),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
@@ -23,6 +27,4 @@ urlpatterns = [
     path("api/", include("lasso.api_urls")),
     path("", include("callback_form.urls")),
     path("", include("callback_form.public_urls")),
-    path("webhooks/twilio/voice/", include("calls.urls")),
-    path("webhooks/twilio/sms/", include("messaging.webhook_urls")),
 ]

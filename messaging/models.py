@@ -13,7 +13,10 @@ class Contact(models.Model):
     """A person who contacted a business, by number. Created only from an inbound contact
     (a call, a text or the callback form): there is no import and no way to add one by hand."""
 
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="contacts")
+    # Indexed as the first column of contact_unique (below).
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="contacts", db_index=False
+    )
     phone_number = models.CharField(max_length=20)
     name = models.CharField(max_length=80, blank=True)
     notes = models.TextField(blank=True, max_length=2000)
@@ -43,7 +46,10 @@ WAITING_FOR_REPLY = Q(needs_reply=True) & (
 class Conversation(models.Model):
     """The one thread between a business and a contact."""
 
-    business = models.ForeignKey(Business, on_delete=models.CASCADE, related_name="conversations")
+    # Indexed as the first column of conversation_inbox_idx (below).
+    business = models.ForeignKey(
+        Business, on_delete=models.CASCADE, related_name="conversations", db_index=False
+    )
     contact = models.OneToOneField(Contact, on_delete=models.CASCADE, related_name="conversation")
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     business_number = models.CharField(
@@ -125,8 +131,9 @@ class Message(models.Model):
     business = models.ForeignKey(
         Business, on_delete=models.CASCADE, related_name="messages", db_index=False
     )
+    # Indexed as the first column of the (conversation, created_at) index (below).
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="messages"
+        Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False
     )
     direction = models.CharField(max_length=3, choices=Direction.choices)
     kind = models.CharField(max_length=24, choices=Kind.choices)
@@ -134,8 +141,9 @@ class Message(models.Model):
     media_count = models.PositiveSmallIntegerField(default=0)
     from_number = models.CharField(max_length=20)
     to_number = models.CharField(max_length=20)
-    status = models.CharField(max_length=12, choices=Status.choices, db_index=True)
-    twilio_sid = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices)  # message_status_idx
+    # unique: message_twilio_sid_unique (below)
+    twilio_sid = models.CharField(max_length=64, null=True, blank=True)
     error_code = models.CharField(max_length=10, blank=True)
     error_message = models.CharField(max_length=300, blank=True)
     segments = models.PositiveSmallIntegerField(default=1)
@@ -165,8 +173,12 @@ class Message(models.Model):
 
     class Meta:
         ordering = ["created_at", "id"]
+        # A text-back inserts its message and updates it twice (claimed, sent), each time
+        # into every index: only those a query needs, declared here rather than with
+        # unique=True / db_index=True (which add an unused LIKE copy of each text column).
         indexes = [
             models.Index(fields=["conversation", "created_at"]),
+            models.Index(fields=["status"], name="message_status_idx"),
             models.Index(
                 fields=["status", "next_attempt_at"],
                 name="message_due_idx",
@@ -182,6 +194,7 @@ class Message(models.Model):
             ),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["twilio_sid"], name="message_twilio_sid_unique"),
             # Exactly one text-back per missed call: the database says no to a second.
             models.UniqueConstraint(
                 fields=["call"],
