@@ -387,18 +387,24 @@ def decide(
         "decided_at": now,
         "is_repeat": is_repeat,
     }
+    from calls import voice_queue
+
+    # A drain applying a batch hands a missed call off in this same transaction, before it
+    # commits (or the whole batch fails): the decision writes handed_off_at with the outcome,
+    # one statement instead of two (messaging.services.hand_off).
+    here = outcome == Call.Outcome.MISSED and voice_queue.collecting_hand_offs()
+    if here:
+        fields["handed_off_at"] = now
     # No savepoint: inside a webhook's transaction a failed UPDATE fails the whole request
     # anyway, and on its own this is one statement in its own transaction.
     with transaction.atomic(savepoint=False):
         won = _update_if_pending(business.pk, call.pk, fields)
-        if won and outcome == Call.Outcome.MISSED:
-            from calls import voice_queue
-
-            # A drain applying a batch hands the call off in this same transaction;
-            # otherwise a worker does, once this commits.
-            if not voice_queue.hand_off_in_batch(call=call, business=business):
-                call_id = call.pk
-                transaction.on_commit(lambda: text_back_later(call_id))
+        if won and here:
+            voice_queue.hand_off_in_batch(call=call, business=business)
+        elif won and outcome == Call.Outcome.MISSED:
+            # A worker hands it off, once this commits.
+            call_id = call.pk
+            transaction.on_commit(lambda: text_back_later(call_id))
     if not won:
         call.refresh_from_db()  # another request decided first; its decision stands
         return call

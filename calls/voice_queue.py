@@ -480,6 +480,12 @@ _senders: ThreadPoolExecutor | None = None
 _decided_in_batch: ContextVar[list | None] = ContextVar("voice_queue_decided", default=None)
 
 
+def collecting_hand_offs() -> bool:
+    """True while a drain applies a batch: a call decided missed now is handed off in the
+    batch's transaction (`hand_off_in_batch`)."""
+    return _decided_in_batch.get() is not None
+
+
 def hand_off_in_batch(*, call, business) -> bool:
     """True when this call was decided missed by a batch a drain is applying: the drain
     hands it off before the batch commits, and sends its text-back right after."""

@@ -318,11 +318,13 @@ def hand_off(
     `decided`: the call as the enclosing transaction just decided it missed (a drain of
     queued webhooks, calls.voice_queue): its row is locked by that decision already, so it
     is not read again, and the hand-off is part of that transaction (no savepoint: if it
-    fails, the whole transaction does)."""
+    fails, the whole transaction does). That decision wrote `handed_off_at` already
+    (calls.services.decide), in the transaction this hand-off completes."""
     with transaction.atomic(savepoint=decided is None):
         if decided is not None:
             missed = decided.pk == call_id and decided.outcome == Call.Outcome.MISSED
             call = decided if missed else None
+            marked = call is not None and call.handed_off_at is not None
         else:
             call = load_one(
                 Call,
@@ -331,7 +333,10 @@ def hand_off(
                 related=["business"],
                 lock=True,
             )
-        if call is None or call.handed_off_at is not None:
+            if call is not None and call.handed_off_at is not None:
+                return None  # handed off already
+            marked = False
+        if call is None:
             return None
         if business is not None and call.business_id != business.pk:
             return None
@@ -414,13 +419,14 @@ def hand_off(
                     "last_textback_at",
                 ]
             )
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {Call._meta.db_table} SET handed_off_at = %s "  # noqa: S608 - our table
-                "WHERE id = %s AND business_id = %s",
-                [now, call.pk, business.pk],
-            )
-        call.handed_off_at = now
+        if not marked:
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f"UPDATE {Call._meta.db_table} SET handed_off_at = %s "  # noqa: S608 - our table
+                    "WHERE id = %s AND business_id = %s",
+                    [now, call.pk, business.pk],
+                )
+            call.handed_off_at = now
         if message is not None:
             message.business, message.call = business, call
         return message

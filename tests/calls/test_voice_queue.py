@@ -444,8 +444,11 @@ def test_a_batch_is_one_transaction_that_reads_its_number_once(new_call, held):
     assert not [sql for sql in statements if "SAVEPOINT" in sql]
     number_reads = [sql for sql in statements if 'FROM "tenants_twilionumber"' in sql]
     assert len(number_reads) == 1, number_reads
+    # The decision marks the call handed off in the same UPDATE: no second write of the row.
+    assert [sql for sql in statements if "SET handed_off_at" in sql] == []
     handed = Call.objects.filter(call_sid__in=[f.sid for f in flows], handed_off_at__isnull=False)
     assert handed.count() == 4
+    assert Message.objects.filter(call__in=handed, kind=Message.Kind.TEXTBACK).count() == 4
     assert sorted(m.to for m in memory_backend.outbox) == [f.caller for f in flows]
 
 
