@@ -70,6 +70,14 @@ def seed_missed_callers(*, our_number: str, callers: int) -> None:
     # Call i started i minutes before two days ago.
     started = "now() - interval '2 days' - make_interval(mins => i)"
     series = "generate_series(1, %(count)s) AS i"
+    # The rows below hang off the earlier calls just written (one caller each).
+    calls = f"{Call._meta.db_table} c"
+    earlier = "c.business_id = %(business)s AND c.from_number LIKE %(area)s || '%%'"
+    with_contact = (
+        f"JOIN {Contact._meta.db_table} ct"
+        " ON ct.business_id = c.business_id AND ct.phone_number = c.from_number"
+    )
+    with_conversation = f"JOIN {Conversation._meta.db_table} cv ON cv.contact_id = ct.id"
     insert_select(
         Call,
         {
@@ -110,10 +118,7 @@ def seed_missed_callers(*, our_number: str, callers: int) -> None:
             "last_activity_at": "c.started_at",
             "last_textback_at": "c.started_at",
         },
-        f"""{Contact._meta.db_table} ct
-            JOIN {Call._meta.db_table} c
-              ON c.business_id = ct.business_id AND c.from_number = ct.phone_number
-            WHERE ct.business_id = %(business)s AND ct.phone_number LIKE %(area)s || '%%'""",
+        f"{calls} {with_contact} WHERE {earlier}",
         params,
     )
     insert_select(
@@ -135,11 +140,7 @@ def seed_missed_callers(*, our_number: str, callers: int) -> None:
             "status_updated_at": "c.started_at + interval '25 seconds'",
             "created_at": "c.started_at + interval '20 seconds'",
         },
-        f"""{Call._meta.db_table} c
-            JOIN {Contact._meta.db_table} ct
-              ON ct.business_id = c.business_id AND ct.phone_number = c.from_number
-            JOIN {Conversation._meta.db_table} cv ON cv.contact_id = ct.id
-            WHERE c.business_id = %(business)s AND c.from_number LIKE %(area)s || '%%'""",
+        f"{calls} {with_contact} {with_conversation} WHERE {earlier}",
         params,
     )
     insert_select(
@@ -153,8 +154,7 @@ def seed_missed_callers(*, our_number: str, callers: int) -> None:
             "occurred_at": "c.started_at",
             "recorded_at": "c.started_at",
         },
-        f"""{Call._meta.db_table} c
-            WHERE c.business_id = %(business)s AND c.from_number LIKE %(area)s || '%%'""",
+        f"{calls} WHERE {earlier}",
         params,
     )
     vacuum_analyze()

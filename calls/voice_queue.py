@@ -486,14 +486,14 @@ def collecting_hand_offs() -> bool:
     return _decided_in_batch.get() is not None
 
 
-def hand_off_in_batch(*, call, business) -> bool:
-    """True when this call was decided missed by a batch a drain is applying: the drain
-    hands it off before the batch commits, and sends its text-back right after."""
+def hand_off_in_batch(*, call, business) -> None:
+    """This call was decided missed by the batch a drain is applying (only while
+    `collecting_hand_offs()`): the drain hands it off before the batch commits, and sends
+    its text-back right after."""
     decided = _decided_in_batch.get()
     if decided is None:
-        return False
+        raise RuntimeError("no drain is collecting hand-offs")
     decided.append((call, business))
-    return True
 
 
 def take_text_back(call_id: int) -> bool:

@@ -1,6 +1,7 @@
 """The SDK's HTTP transport (messaging.gateway._RebasedHttpClient): what Twilio receives from
 it, how it reads Twilio's answers, and how each way a request can fail is classified. The
-real `twilio` SDK drives it against a local HTTP/1.1 server that records every request."""
+real `twilio` SDK drives it against a local HTTP/1.1 stand-in that records every request
+(tests/scripted_twilio.py)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,6 @@ import base64
 import json
 import socket
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import urllib3
@@ -18,7 +17,7 @@ from twilio.rest import Client
 
 from messaging import gateway
 from messaging.gateway import OutcomeUnknown, SendError, _RebasedHttpClient
-from tests.twilio_stub import message_resource
+from tests.scripted_twilio import Reply, ScriptedTwilio
 
 ACCOUNT = "AC" + "a" * 32
 TOKEN = "transport-token"
@@ -26,74 +25,9 @@ CALLER = "+12125550161"
 OURS = "+14155550177"
 
 
-class Recorder:
-    """Records (method, path, query, form pairs, headers) and the connection each request
-    came on; answers with `reply` (status, body bytes, headers) or a message resource."""
-
-    def __init__(self) -> None:
-        self.requests: list[dict] = []
-        self.reply: tuple[int, bytes, dict[str, str]] | None = None
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def answer(self, form: list[tuple[str, str]]) -> None:
-                split = urlsplit(self.path)
-                owner.requests.append(
-                    {
-                        "method": self.command,
-                        "path": split.path,
-                        "query": parse_qs(split.query),
-                        "form": form,
-                        "headers": {k.lower(): v for k, v in self.headers.items()},
-                        "connection": self.client_address,
-                    }
-                )
-                if owner.reply is not None:
-                    status, data, headers = owner.reply
-                elif self.command == "GET":
-                    status, headers = 200, {"Content-Type": "application/json"}
-                    data = json.dumps({"messages": [], "next_page_uri": None}).encode()
-                else:
-                    status, headers = 201, {"Content-Type": "application/json"}
-                    resource = message_resource(
-                        account_sid=ACCOUNT, sid="SM" + "1" * 32, form=dict(form)
-                    )
-                    data = json.dumps(resource).encode()
-                self.send_response(status)
-                for name, value in headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-            def do_POST(self) -> None:  # noqa: N802
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode()
-                self.answer([tuple(pair.split("=", 1)) for pair in raw.split("&")] if raw else [])
-
-            def do_GET(self) -> None:  # noqa: N802
-                self.answer([])
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def recorder():
-    server = Recorder()
+    server = ScriptedTwilio()
     yield server
     server.stop()
 
@@ -111,17 +45,17 @@ def test_a_send_reaches_twilio_as_the_sdk_asks(recorder):
         media_url=["https://lasso.example/a.jpg", "https://lasso.example/b.jpg"],
     )
 
-    assert message.sid == "SM" + "1" * 32
+    assert message.sid == recorder.sid
     [sent] = recorder.requests
-    assert (sent["method"], sent["path"]) == (
+    assert (sent.method, sent.path) == (
         "POST",
         f"/2010-04-01/Accounts/{ACCOUNT}/Messages.json",
     )
-    assert sent["headers"]["content-type"] == "application/x-www-form-urlencoded"
+    assert sent.headers["content-type"] == "application/x-www-form-urlencoded"
     credentials = base64.b64encode(f"{ACCOUNT}:{TOKEN}".encode()).decode()
-    assert sent["headers"]["authorization"] == f"Basic {credentials}"
-    assert sent["headers"]["user-agent"].startswith("twilio-python/")
-    form = parse_qs("&".join("=".join(pair) for pair in sent["form"]))
+    assert sent.headers["authorization"] == f"Basic {credentials}"
+    assert sent.headers["user-agent"].startswith("twilio-python/")
+    form = {key: [v for k, v in sent.form if k == key] for key, _ in sent.form}
     assert form["Body"] == [
         "Sorry we missed your call — this is Ace & Sons. Reply STOP to opt out."
     ]
@@ -134,9 +68,9 @@ def test_a_listing_sends_its_filters_in_the_query_string(recorder):
     assert list(sdk(recorder.url).messages.list(to=CALLER, from_=OURS, limit=50)) == []
 
     [listed] = recorder.requests
-    assert listed["method"] == "GET"
-    assert listed["query"] == {"To": [CALLER], "From": [OURS], "PageSize": ["50"]}
-    assert listed["form"] == []
+    assert listed.method == "GET"
+    assert listed.query == {"To": [CALLER], "From": [OURS], "PageSize": ["50"]}
+    assert listed.form == []
 
 
 def test_one_client_keeps_its_connection_for_the_next_request(recorder):
@@ -144,15 +78,17 @@ def test_one_client_keeps_its_connection_for_the_next_request(recorder):
     for _ in range(3):
         client.messages.create(to=CALLER, from_=OURS, body="hello")
 
-    assert len({sent["connection"] for sent in recorder.requests}) == 1
+    assert len({sent.client for sent in recorder.requests}) == 1
 
 
 def test_an_error_answer_is_read_in_the_charset_it_names(recorder):
     error = {"code": 21614, "message": "Numéro « To » invalide", "status": 400}
-    recorder.reply = (
-        400,
-        json.dumps(error, ensure_ascii=False).encode("iso-8859-1"),
-        {"Content-Type": "application/json; charset=ISO-8859-1", "Retry-After": "7"},
+    recorder.script.append(
+        Reply(
+            400,
+            json.dumps(error, ensure_ascii=False).encode("iso-8859-1"),
+            {"Content-Type": "application/json; charset=ISO-8859-1", "Retry-After": "7"},
+        )
     )
     client = sdk(recorder.url)
 
@@ -165,10 +101,12 @@ def test_an_error_answer_is_read_in_the_charset_it_names(recorder):
 
 
 def test_a_page_in_front_of_twilio_without_a_charset_still_reads(recorder):
-    recorder.reply = (
-        502,
-        "<h1>Mauvaise passerelle é</h1>".encode("iso-8859-1"),
-        {"Content-Type": "text/html"},
+    recorder.script.append(
+        Reply(
+            502,
+            "<h1>Mauvaise passerelle é</h1>".encode("iso-8859-1"),
+            {"Content-Type": "text/html"},
+        )
     )
 
     with pytest.raises(TwilioRestException) as raised:
@@ -179,23 +117,24 @@ def test_a_page_in_front_of_twilio_without_a_charset_still_reads(recorder):
 
 # --- how failures are classified, through the gateway ---------------------------------------
 @pytest.fixture
-def backend(settings, tenant):
+def send(settings, tenant):
+    """Sends one text through the gateway's Twilio backend to the given base URL."""
     settings.LASSO_SMS_BACKEND = "twilio"
+    ours = str(tenant.number.phone_number)
+
+    def to(base_url: str) -> None:
+        settings.TWILIO_API_BASE_URL = base_url
+        gateway._backends.clear()
+        gateway.get_backend().send(
+            to=CALLER, from_=ours, body="hello", status_callback="https://x.example/s"
+        )
+
+    yield to
     gateway._backends.clear()
-    yield gateway.get_backend(), str(tenant.number.phone_number)
-    gateway._backends.clear()
-
-
-def send(backend_and_number, base_url: str) -> None:
-    backend, ours = backend_and_number
-    from django.conf import settings
-
-    settings.TWILIO_API_BASE_URL = base_url
-    backend.send(to=CALLER, from_=ours, body="hello", status_callback="https://x.example/s")
 
 
 @pytest.mark.django_db
-def test_a_connection_closed_after_the_request_went_out_is_an_unknown_outcome(backend):
+def test_a_connection_closed_after_the_request_went_out_is_an_unknown_outcome(send):
     """The request was read, then the connection dropped: Twilio may have the message."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -209,20 +148,20 @@ def test_a_connection_closed_after_the_request_went_out_is_an_unknown_outcome(ba
     threading.Thread(target=read_then_close, daemon=True).start()
     try:
         with pytest.raises(OutcomeUnknown):
-            send(backend, f"http://127.0.0.1:{listener.getsockname()[1]}")
+            send(f"http://127.0.0.1:{listener.getsockname()[1]}")
     finally:
         listener.close()
 
 
 @pytest.mark.django_db
-def test_a_refused_connection_is_retryable(backend):
+def test_a_refused_connection_is_retryable(send):
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
     port = listener.getsockname()[1]
     listener.close()  # nothing listens there now
 
     with pytest.raises(SendError) as raised:
-        send(backend, f"http://127.0.0.1:{port}")
+        send(f"http://127.0.0.1:{port}")
 
     assert raised.value.retryable
     assert "Could not reach Twilio" in str(raised.value)
@@ -243,7 +182,7 @@ def test_a_refused_connection_is_retryable(backend):
     ids=["connect-timeout", "read-timeout", "aborted", "reset"],
 )
 def test_each_transport_failure_is_classified_as_the_sdk_s_own_client_did(
-    backend, monkeypatch, failure, outcome
+    send, monkeypatch, failure, outcome
 ):
     def fail(self, *args, **kwargs):
         raise failure
@@ -251,7 +190,7 @@ def test_each_transport_failure_is_classified_as_the_sdk_s_own_client_did(
     monkeypatch.setattr(urllib3.PoolManager, "request", fail)
 
     with pytest.raises(outcome) as raised:
-        send(backend, "http://127.0.0.1:9")
+        send("http://127.0.0.1:9")
 
     if outcome is SendError:
         # Nothing left this machine: safe to try again.

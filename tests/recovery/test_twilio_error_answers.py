@@ -8,12 +8,7 @@ the backoff is zeroed so a retry happens at once, in order.
 
 from __future__ import annotations
 
-import json
-import threading
-from collections import deque
-from dataclasses import dataclass, field
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.db.models import F
@@ -22,77 +17,13 @@ from django.utils import timezone
 from messaging import gateway, services
 from messaging.models import Message
 from tests.integration.conftest import missed_call, use_real_sdk
-from tests.twilio_stub import message_resource
+from tests.scripted_twilio import Reply, ScriptedTwilio, twilio_error
 from tests.waiting import free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 CALLER = "+12125550155"
 HTML = "<html><body><h1>502 Bad Gateway</h1></body></html>"
-
-
-@dataclass(frozen=True)
-class Reply:
-    status: int
-    body: str = ""
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-def twilio_error(status: int, code: int, message: str) -> str:
-    return json.dumps({"code": code, "message": message, "status": status, "more_info": ""})
-
-
-class ScriptedTwilio:
-    """Answers the Messages API with the scripted replies in order, then as Twilio does
-    (201 and a message resource); records the status of every answer it gave."""
-
-    def __init__(self) -> None:
-        self.script: deque[Reply] = deque()
-        self.answered: list[int] = []
-        self.lock = threading.Lock()
-        owner = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802
-                length = int(self.headers.get("Content-Length") or 0)
-                from urllib.parse import parse_qs
-
-                raw = self.rfile.read(length).decode()
-                form = {k: v[-1] for k, v in parse_qs(raw).items()}
-                with owner.lock:
-                    reply = owner.script.popleft() if owner.script else None
-                if reply is None:
-                    account = self.path.split("/")[3]
-                    body = json.dumps(
-                        message_resource(account_sid=account, sid="SM" + "0" * 32, form=form)
-                    )
-                    reply = Reply(201, body, {"Content-Type": "application/json"})
-                with owner.lock:
-                    owner.answered.append(reply.status)
-                data = reply.body.encode()
-                self.send_response(reply.status)
-                for name, value in reply.headers.items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture(scope="module")
@@ -104,8 +35,7 @@ def scripted_server():
 
 @pytest.fixture
 def twilio_api(scripted_server, settings, monkeypatch):
-    scripted_server.script.clear()
-    scripted_server.answered.clear()
+    scripted_server.reset()
     use_real_sdk(settings, scripted_server.url)
     monkeypatch.setattr(services, "backoff_seconds", lambda attempt: 0.0)
     yield scripted_server
